@@ -1,0 +1,77 @@
+"""create_app(settings) -> Starlette: the lifespan loads every data source once; routes only read them."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .api import health, tiles
+from .config import Settings
+from .http import ClientError, client_error_handler, error_response
+from .middleware import CORSMiddleware
+from .tiles.catalog import TileCatalog
+
+log = logging.getLogger("tilegeo")
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The tilegeo ASGI app for `settings`; nothing is loaded until the lifespan starts."""
+    app = Starlette(
+        routes=[*health.routes, *tiles.routes],
+        middleware=[Middleware(CORSMiddleware, origins=settings.cors_origins)],
+        exception_handlers={
+            ClientError: client_error_handler,
+            HTTPException: _http_error,
+            Exception: _internal_error,
+        },
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    with contextlib.ExitStack() as resources:
+        app.state.tiles = TileCatalog(settings.tile_dirs)
+        resources.callback(app.state.tiles.close)
+        app.state.tiles.refresh()
+        watcher = asyncio.create_task(_watch_data(app, settings.rescan_seconds))
+        try:
+            yield
+        finally:
+            watcher.cancel()
+
+
+async def _watch_data(app: Starlette, interval: float) -> None:
+    """Re-scan data files now and then, in the event loop so no request sees a half swap."""
+    if interval <= 0:
+        return
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            app.state.tiles.refresh()
+        except OSError as exc:   # a data dir vanished or is unreadable: keep serving what we have
+            log.warning("data rescan failed: %s", exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(404, "not found", f"no route for {request.url.path[:200]}")
+    if exc.status_code == 405:
+        return error_response(405, "method not allowed", f"{request.method} is not allowed here")
+    return error_response(exc.status_code, "http error", exc.detail)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal error", "the server failed; the log has details")

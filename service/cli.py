@@ -1,0 +1,94 @@
+"""The `tilegeo` command: one sub-command per job, each a small function.
+
+Settings travel to uvicorn workers as `TILEGEO_*` environment variables, so `--workers N`
+processes all build the same Settings value.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Callable, Sequence
+
+from .config import OPTIONS, ConfigError, Settings, settings_from
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"tilegeo: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tilegeo", description="Self-hosted map tiles and reverse geocoding.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_serve(commands)
+    return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve", help="run the HTTP server",
+        description="Run the HTTP server. Every option can also be set with the environment variable shown.",
+    )
+    for option in OPTIONS:
+        if option.flag:
+            serve.add_argument(option.cli, dest=option.name, action="store_const", const="true", default=None,
+                               help=f"{option.help} [{option.env}]")
+        else:
+            serve.add_argument(option.cli, dest=option.name, metavar=option.metavar, default=None,
+                               help=f"{option.help} [{option.env}]")
+    serve.set_defaults(run=serve_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Validate the settings here (clear errors), then hand them to uvicorn through the environment."""
+    for option in OPTIONS:
+        value = getattr(args, option.name, None)
+        if value is not None:
+            os.environ[option.env] = value
+    settings = settings_from(os.environ)
+    _configure_logging(settings)
+    import uvicorn
+
+    uvicorn.run(
+        "service.cli:app_from_environ",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        access_log=False,          # our access log (route + status) never shows coordinates
+        proxy_headers=False,       # forwarded headers are interpreted by service.http.public_base_url
+        server_header=False,
+        ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+        ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
+    )
+    return 0
+
+
+def app_from_environ():
+    """uvicorn factory: each worker builds the app from the same `TILEGEO_*` environment."""
+    from .app import create_app
+
+    settings = settings_from(os.environ)
+    _configure_logging(settings)
+    return create_app(settings)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tile sources (MBTiles, PMTiles), the catalog of loaded tilesets, and TileJSON."""

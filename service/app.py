@@ -14,8 +14,10 @@ from starlette.responses import Response
 
 from .api import health, tiles
 from .config import Settings
+from .guard import Guard
 from .http import ClientError, client_error_handler, error_response
 from .middleware import CORSMiddleware
+from .observe import Metrics, RequestObserver
 from .tiles.catalog import TileCatalog
 
 log = logging.getLogger("tilegeo")
@@ -23,9 +25,14 @@ log = logging.getLogger("tilegeo")
 
 def create_app(settings: Settings) -> Starlette:
     """The tilegeo ASGI app for `settings`; nothing is loaded until the lifespan starts."""
+    metrics = Metrics()
     app = Starlette(
         routes=[*health.routes, *tiles.routes],
-        middleware=[Middleware(CORSMiddleware, origins=settings.cors_origins)],
+        middleware=[
+            Middleware(CORSMiddleware, origins=settings.cors_origins),
+            Middleware(RequestObserver, metrics=metrics, log_queries=settings.log_queries),
+            Middleware(Guard, settings=settings),
+        ],
         exception_handlers={
             ClientError: client_error_handler,
             HTTPException: _http_error,
@@ -34,6 +41,8 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.ready = False
     return app
 
 
@@ -45,9 +54,11 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         resources.callback(app.state.tiles.close)
         app.state.tiles.refresh()
         watcher = asyncio.create_task(_watch_data(app, settings.rescan_seconds))
+        app.state.ready = True
         try:
             yield
         finally:
+            app.state.ready = False
             watcher.cancel()
 
 

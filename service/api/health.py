@@ -6,6 +6,7 @@ from starlette.routing import Route
 
 from .. import __version__
 from ..http import JSONResponse
+from ..observe import metrics_endpoint
 
 
 async def health(request: Request) -> JSONResponse:
@@ -18,4 +19,16 @@ async def health(request: Request) -> JSONResponse:
     })
 
 
-routes = [Route("/health", health, methods=["GET", "HEAD"])]
+async def ready(request: Request) -> JSONResponse:
+    """200 once every configured data source is loaded (for load balancers and Kubernetes)."""
+    state = request.app.state
+    checks = {"started": bool(state.ready), "geocoder": getattr(state, "geocoder", None) is not None}
+    ok = all(checks.values())
+    return JSONResponse({"ready": ok, **checks}, status_code=200 if ok else 503)
+
+
+routes = [
+    Route("/health", health, methods=["GET", "HEAD"]),
+    Route("/ready", ready, methods=["GET", "HEAD"]),
+    Route("/metrics", metrics_endpoint, methods=["GET"]),
+]

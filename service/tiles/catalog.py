@@ -82,7 +82,7 @@ class TileCatalog:
             source = OPENERS[path.suffix](path, tileset_id)
         except (TileSourceError, OSError) as exc:
             if self.problems.get(str(path)) != str(exc):
-                log.error("skipping tileset %s: %s", path, exc)
+                log.error("skipping tileset: %s", exc)
             self.problems[str(path)] = str(exc)
             self._opened[path] = (key, "")
             return

@@ -1,0 +1,39 @@
+import logging
+
+from starlette.testclient import TestClient
+
+from service.app import create_app
+
+
+def test_access_log_shows_route_and_status_but_no_coordinates(client, caplog):
+    with caplog.at_level(logging.INFO, logger="tilegeo.access"):
+        client.get("/tiles/vec/3/4/2.pbf")
+        client.get("/api/reverse?lat=48.858370&lon=2.294481")
+        client.get("/nope/48.858370")
+    text = caplog.text
+    assert "GET /tiles/{tileset}/{z}/{x}/{y_ext} 200" in text
+    assert "48.858370" not in text and "2.294481" not in text and "/3/4/2" not in text
+    assert "GET unmatched 404" in text
+
+
+def test_log_queries_opt_in_restores_full_urls(settings, caplog):
+    with TestClient(create_app(settings.replace(log_queries=True))) as client, \
+            caplog.at_level(logging.INFO, logger="tilegeo.access"):
+        client.get("/tiles/vec/3/4/2.pbf?x=1")
+    assert "GET /tiles/vec/3/4/2.pbf?x=1 200" in caplog.text
+
+
+def test_metrics_count_requests_by_route_and_status(client):
+    client.get("/tiles/vec/0/0/0.pbf")
+    client.get("/tiles/vec/0/0/0.pbf")
+    client.get("/tiles/nope/0/0/0.pbf")
+    text = client.get("/metrics").text
+    assert 'tilegeo_requests_total{method="GET",route="/tiles/{tileset}/{z}/{x}/{y_ext}",status="200"} 2.0' in text
+    assert 'status="404"} 1.0' in text
+    assert "tilegeo_request_duration_seconds_bucket" in text
+
+
+def test_ready_reports_what_is_loaded(client):
+    body = client.get("/ready").json()
+    assert body["started"] is True
+    assert set(body) >= {"ready", "started", "geocoder"}

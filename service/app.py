@@ -12,10 +12,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .api import health, tiles
+from .api import health, maps, tiles
 from .config import Settings
 from .guard import Guard
 from .http import ClientError, client_error_handler, error_response
+from .maps.fonts import FontLibrary
+from .maps.sprites import SpriteLibrary
 from .middleware import CORSMiddleware
 from .observe import Metrics, RequestObserver
 from .tiles.catalog import TileCatalog
@@ -27,7 +29,7 @@ def create_app(settings: Settings) -> Starlette:
     """The tilegeo ASGI app for `settings`; nothing is loaded until the lifespan starts."""
     metrics = Metrics()
     app = Starlette(
-        routes=[*health.routes, *tiles.routes],
+        routes=[*health.routes, *tiles.routes, *maps.routes],
         middleware=[
             Middleware(CORSMiddleware, origins=settings.cors_origins),
             Middleware(RequestObserver, metrics=metrics, log_queries=settings.log_queries),
@@ -53,6 +55,8 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.tiles = TileCatalog(settings.tile_dirs)
         resources.callback(app.state.tiles.close)
         app.state.tiles.refresh()
+        app.state.fonts = FontLibrary(settings.fonts_dir)
+        app.state.sprites = SpriteLibrary(settings.sprites_dir)
         watcher = asyncio.create_task(_watch_data(app, settings.rescan_seconds))
         app.state.ready = True
         try:

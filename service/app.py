@@ -12,12 +12,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .api import health, maps, tiles
+from .api import health, maps, preview, styles, tiles
 from .config import Settings
 from .guard import Guard
 from .http import ClientError, client_error_handler, error_response
 from .maps.fonts import FontLibrary
 from .maps.sprites import SpriteLibrary
+from .maps.styles import StyleCatalog
 from .middleware import CORSMiddleware
 from .observe import Metrics, RequestObserver
 from .tiles.catalog import TileCatalog
@@ -29,7 +30,7 @@ def create_app(settings: Settings) -> Starlette:
     """The tilegeo ASGI app for `settings`; nothing is loaded until the lifespan starts."""
     metrics = Metrics()
     app = Starlette(
-        routes=[*health.routes, *tiles.routes, *maps.routes],
+        routes=[*health.routes, *tiles.routes, *maps.routes, *styles.routes, *preview.routes],
         middleware=[
             Middleware(CORSMiddleware, origins=settings.cors_origins),
             Middleware(RequestObserver, metrics=metrics, log_queries=settings.log_queries),
@@ -57,6 +58,8 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.tiles.refresh()
         app.state.fonts = FontLibrary(settings.fonts_dir)
         app.state.sprites = SpriteLibrary(settings.sprites_dir)
+        app.state.styles = StyleCatalog(settings.style_dirs)
+        app.state.styles.load()
         watcher = asyncio.create_task(_watch_data(app, settings.rescan_seconds))
         app.state.ready = True
         try:
@@ -74,6 +77,7 @@ async def _watch_data(app: Starlette, interval: float) -> None:
         await asyncio.sleep(interval)
         try:
             app.state.tiles.refresh()
+            app.state.styles.refresh()
         except OSError as exc:   # a data dir vanished or is unreadable: keep serving what we have
             log.warning("data rescan failed: %s", exc)
 

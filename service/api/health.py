@@ -15,7 +15,8 @@ async def health(request: Request) -> JSONResponse:
         "status": "ok",
         "version": __version__,
         "tilesets": sorted(source.info.id for source in state.tiles),
-        "problems": [{"file": path, "error": error} for path, error in sorted(state.tiles.problems.items())],
+        "problems": [{"file": path, "error": error}
+                     for path, error in sorted({**state.tiles.problems, **state.styles.problems}.items())],
     })
 
 

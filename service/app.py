@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> Starlette:
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     with contextlib.ExitStack() as resources:
-        app.state.tiles = TileCatalog(settings.tile_dirs)
+        app.state.tiles = TileCatalog(settings.tile_dirs, remote=settings.remote_tiles)
         resources.callback(app.state.tiles.close)
         app.state.tiles.refresh()
         app.state.fonts = FontLibrary(settings.fonts_dir)

@@ -36,6 +36,18 @@ def _optional_path(value: str) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+def _remote_tiles(value: str) -> tuple[tuple[str, str], ...]:
+    """'planet=https://s3.example.org/maps/planet.pmtiles,...' -> (('planet', 'https://...'), ...)."""
+    entries = []
+    for item in _csv(value):
+        name, sep, url = item.partition("=")
+        name, url = name.strip(), url.strip()
+        if not sep or not name or "/" in name or not url.startswith(("http://", "https://")):
+            raise ValueError(f"expected NAME=https://host/file.pmtiles, got {item!r}")
+        entries.append((name, url))
+    return tuple(entries)
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     """One setting: its field name, how to parse it from text, and its help line."""
@@ -80,6 +92,7 @@ class Settings:
     rescan_seconds: float = 2.0
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    remote_tiles: tuple[tuple[str, str], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -143,6 +156,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("rescan_seconds", float, "how often to look for new, replaced or removed data files (0 = never)", "SECONDS"),
     Option("tls_cert", _optional_path, "PEM certificate to serve HTTPS (see `tilegeo tls`)", "FILE"),
     Option("tls_key", _optional_path, "PEM private key for --tls-cert", "FILE"),
+    Option("remote_tiles", _remote_tiles, "comma-separated NAME=URL of remote .pmtiles archives (HTTP range requests)", "NAME=URL"),
 )
 
 

@@ -2,7 +2,8 @@
 
 Files that cannot be opened are reported by name (logged, and listed in /health) and skipped;
 the rest keep serving. `refresh()` picks up new, replaced and removed files, so data can be
-swapped on disk (atomic rename) without a restart.
+swapped on disk (atomic rename) without a restart. Remote PMTiles archives (name -> URL)
+join the same catalog through `remote.RemoteArchives`.
 """
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .mbtiles import MBTilesSource
+from .pmtiles import PMTilesSource
+from .remote import RemoteArchives
 from .source import TileSource, TileSourceError
 
 log = logging.getLogger("tilegeo.tiles")
 
 Opener = Callable[[Path, str], TileSource]
-OPENERS: dict[str, Opener] = {".mbtiles": MBTilesSource}
+OPENERS: dict[str, Opener] = {".mbtiles": MBTilesSource, ".pmtiles": PMTilesSource}
 
 
 def _stat_key(path: Path) -> tuple[int, int, int]:
@@ -27,8 +30,9 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
 class TileCatalog:
     """Tile sources by id; later directories win when two files share a stem."""
 
-    def __init__(self, dirs: Iterable[Path]) -> None:
+    def __init__(self, dirs: Iterable[Path], remote: Iterable[tuple[str, str]] = ()) -> None:
         self.dirs = tuple(dirs)
+        self.remote = RemoteArchives(remote)
         self.sources: dict[str, TileSource] = {}
         self.problems: dict[str, str] = {}          # file path -> why it is not served
         self._opened: dict[Path, tuple[tuple[int, int, int], str]] = {}   # path -> (stat key, id)
@@ -55,8 +59,10 @@ class TileCatalog:
             if known:
                 self._drop(path)
             self._open(path, key, tileset_id)
-        for path in [p for p in self.problems if Path(p) not in found]:
+        remote_urls = set(self.remote.urls.values())
+        for path in [p for p in self.problems if Path(p) not in found and p not in remote_urls]:
             del self.problems[path]
+        self.remote.refresh(self.sources, self.problems)
 
     def _scan(self) -> dict[Path, tuple[tuple[int, int, int], str]]:
         found: dict[Path, tuple[tuple[int, int, int], str]] = {}
@@ -105,6 +111,7 @@ class TileCatalog:
             log.info("tileset %r removed (%s)", tileset_id, path)
 
     def close(self) -> None:
+        self.remote.close()
         for source in self.sources.values():
             source.close()
         self.sources.clear()

@@ -12,6 +12,7 @@ import sys
 from typing import Callable, Sequence
 
 from .config import OPTIONS, ConfigError, Settings, settings_from
+from .geocode.geonames import add_import_command
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tilegeo", description="Self-hosted map tiles and reverse geocoding.")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_serve(commands)
+    add_import_command(commands)
     return parser
 
 

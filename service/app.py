@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
@@ -12,8 +13,11 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .api import health, maps, preview, styles, tiles
+from .api import geocode, health, maps, preview, styles, tiles
 from .config import Settings
+from .geocode.engine import Geocoder
+from .geocode.schema import PlacesSchemaError
+from .geocode.store import PlacesFileError
 from .guard import Guard
 from .http import ClientError, client_error_handler, error_response
 from .maps.fonts import FontLibrary
@@ -30,7 +34,7 @@ def create_app(settings: Settings) -> Starlette:
     """The tilegeo ASGI app for `settings`; nothing is loaded until the lifespan starts."""
     metrics = Metrics()
     app = Starlette(
-        routes=[*health.routes, *tiles.routes, *maps.routes, *styles.routes, *preview.routes],
+        routes=[*health.routes, *tiles.routes, *maps.routes, *styles.routes, *preview.routes, *geocode.routes],
         middleware=[
             Middleware(CORSMiddleware, origins=settings.cors_origins),
             Middleware(RequestObserver, metrics=metrics, log_queries=settings.log_queries),
@@ -60,6 +64,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.sprites = SpriteLibrary(settings.sprites_dir)
         app.state.styles = StyleCatalog(settings.style_dirs)
         app.state.styles.load()
+        _open_geocoder(app, settings.places_path, resources)
         watcher = asyncio.create_task(_watch_data(app, settings.rescan_seconds))
         app.state.ready = True
         try:
@@ -67,6 +72,18 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         finally:
             app.state.ready = False
             watcher.cancel()
+
+
+def _open_geocoder(app: Starlette, path: Path, resources: contextlib.ExitStack) -> None:
+    """Load the places database; if it is missing or broken, log why once and serve tiles without geocoding."""
+    app.state.geocoder, app.state.geocoder_error = None, None
+    try:
+        app.state.geocoder = Geocoder.open(path)
+    except (PlacesFileError, PlacesSchemaError) as exc:
+        app.state.geocoder_error = str(exc)
+        log.error("geocoding disabled: %s", exc)
+        return
+    resources.callback(app.state.geocoder.close)
 
 
 async def _watch_data(app: Starlette, interval: float) -> None:

@@ -1,6 +1,7 @@
 """Liveness and what is loaded."""
 from __future__ import annotations
 
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -17,7 +18,16 @@ async def health(request: Request) -> JSONResponse:
         "tilesets": sorted(source.info.id for source in state.tiles),
         "problems": [{"file": path, "error": error}
                      for path, error in sorted({**state.tiles.problems, **state.styles.problems}.items())],
+        "places": _places(state),
     })
+
+
+def _places(state: State) -> dict:
+    """The places database: where it is, whether it loaded, how many places, and why not."""
+    engine = getattr(state, "geocoder", None)
+    path = engine.path if engine is not None else state.settings.places_path
+    return {"path": str(path), "loaded": engine is not None, "places": len(engine) if engine is not None else 0,
+            "error": getattr(state, "geocoder_error", None)}
 
 
 async def ready(request: Request) -> JSONResponse:

@@ -1,0 +1,165 @@
+"""Which country and admin-1 polygons contain a point and the probes around it.
+
+Natural Earth 10m borders are generalised (~1 km off along rivers and coasts), so a single
+point-in-polygon answer is not trusted on its own: besides the point itself we test probe points
+a border margin away (north, east, south, west). When every probe lands in the same polygon the
+answer is robust; otherwise the point is in a border zone and the places decide. Polygons are
+prepared (indexed point-in-polygon) and found through an STRtree on their bounding boxes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import shapely
+
+from .store import RegionRecord
+
+KM_PER_DEGREE = 111.195
+COMPASS = ((0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0))   # unit (east, north) steps
+DIAGONALS = ((0.7071, 0.7071), (0.7071, -0.7071), (-0.7071, -0.7071), (-0.7071, 0.7071))
+
+
+def probe_offsets(radii_km: Sequence[float], directions: Sequence[tuple[float, float]]) -> np.ndarray:
+    """(m, 2) offsets in km (east, north): every direction at every radius, inner rings first."""
+    return np.array([(r * e, r * n) for r in radii_km for e, n in directions], dtype=np.float64).reshape(-1, 2)
+
+
+def offset_points(lng: np.ndarray, lat: np.ndarray, offsets_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Probe coordinates (n*m,) for n points and m km offsets, wrapped across +-180 and clipped at the poles."""
+    cos_lat = np.maximum(np.cos(np.radians(lat)), 0.01)
+    dlng = offsets_km[None, :, 0] / (KM_PER_DEGREE * cos_lat[:, None])
+    dlat = offsets_km[None, :, 1] / KM_PER_DEGREE
+    plng = (lng[:, None] + dlng + 180.0) % 360.0 - 180.0
+    plat = np.clip(lat[:, None] + dlat, -90.0, 90.0)
+    return plng.ravel(), plat.ravel()
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """Polygons containing probe points: parallel arrays (point, probe, region), sorted by point then probe."""
+
+    point: np.ndarray
+    probe: np.ndarray
+    region: np.ndarray
+
+
+class Regions:
+    """Country (level 0) and admin-1 (level 1) polygons with their codes."""
+
+    def __init__(self, records: Sequence[RegionRecord]) -> None:
+        self.level = np.array([r.level for r in records], dtype=np.int8)
+        self.levels = self.level.tolist()          # the same, for plain-Python loops
+        self.country_code = [r.country_code for r in records]
+        self.admin1_code = [r.admin1_code for r in records]
+        self.name = [r.name for r in records]
+        geometry = shapely.from_wkb([r.wkb for r in records]) if records else np.empty(0, dtype=object)
+        # One entry per polygon part (Norway has thousands of islands): tight boxes, small polygons.
+        self._parts, self._part_region = shapely.get_parts(geometry, return_index=True)
+        shapely.prepare(self._parts)
+        self._tree = shapely.STRtree(self._parts)
+        self.countries = frozenset(cc for cc, level in zip(self.country_code, self.level) if level == 0)
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def hits(self, lng: np.ndarray, lat: np.ndarray, offsets_km: np.ndarray,
+             level: int | None = None) -> Hits:
+        """All (point, probe, region) where region contains the point moved by offsets_km[probe]."""
+        m = len(offsets_km)
+        plng, plat = offset_points(lng, lat, offsets_km)
+        probe_i, part_i = self._tree.query(shapely.points(plng, plat))
+        if level is not None:
+            keep = self.level[self._part_region[part_i]] == level
+            probe_i, part_i = probe_i[keep], part_i[keep]
+        inside = shapely.contains_xy(self._parts[part_i], plng[probe_i], plat[probe_i])
+        probe_i, region_i = probe_i[inside], self._part_region[part_i[inside]]
+        order = np.argsort(probe_i, kind="stable")
+        probe_i, region_i = probe_i[order], region_i[order]
+        return Hits(probe_i // m, probe_i % m, region_i)
+
+
+    def locate(self, lng: float, lat: float, offsets_km: np.ndarray) -> "Containment":
+        """containments() for one point, without the per-probe overhead of hits() (the single-lookup path)."""
+        cos_lat = max(math.cos(math.radians(lat)), 0.01)
+        xs = [lng + east / (KM_PER_DEGREE * cos_lat) for east, _ in offsets_km.tolist()]
+        ys = [min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0) for _, north in offsets_km.tolist()]
+        if min(xs) < -180.0 or max(xs) >= 180.0:          # the probes wrap around +-180
+            return containments(self, self.hits(np.array([lng]), np.array([lat]), offsets_km), 1)[0]
+        parts = self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys)))
+        if len(parts) == 0:
+            return Containment()
+        inside = shapely.contains_xy(self._parts[parts][:, None], np.array(xs)[None, :], np.array(ys)[None, :])
+        part_i, probe_i = np.nonzero(inside)
+        regions = self._part_region[parts[part_i]]
+        return _fold(self, probe_i.tolist(), regions.tolist())
+
+    def any_within(self, lng: np.ndarray, lat: np.ndarray, km: float, level: int = 0) -> np.ndarray:
+        """Bool per point: does any region's bounding box come within ~km (a quick pre-filter)?"""
+        dlat = km / KM_PER_DEGREE
+        dlng = np.minimum(km / (KM_PER_DEGREE * np.maximum(np.cos(np.radians(lat)), 0.01)), 180.0)
+        boxes = shapely.box(lng - dlng, lat - dlat, lng + dlng, lat + dlat)
+        point_i, part_i = self._tree.query(boxes)
+        point_i = point_i[self.level[self._part_region[part_i]] == level]
+        near = np.zeros(len(lng), dtype=bool)
+        near[point_i] = True
+        # a box crossing +-180 is cut short above; treat those points as near, the probes decide
+        near |= (lng - dlng < -180.0) | (lng + dlng > 180.0)
+        return near
+
+
+@dataclass(frozen=True, slots=True)
+class Containment:
+    """What the polygons say about one point, at both levels."""
+
+    country_at: int | None = None          # level-0 region containing the point itself
+    countries_near: frozenset[str] = frozenset()   # country codes at the point or a probe
+    admin1_at: int | None = None           # level-1 region containing the point itself
+    admin1_near: frozenset[int] = frozenset()      # level-1 regions at the point or a probe
+
+    @property
+    def admin1_robust(self) -> bool:
+        return self.admin1_at is not None and len(self.admin1_near) == 1
+
+
+def containments(regions: Regions, hits: Hits, n: int) -> list[Containment]:
+    """Fold the hits of n points (probe 0 = the point itself) into one Containment per point."""
+    result = [Containment()] * n
+    bounds = np.searchsorted(hits.point, np.arange(n + 1)).tolist()
+    probes, regs = hits.probe.tolist(), hits.region.tolist()
+    for i in range(n):
+        a, b = bounds[i], bounds[i + 1]
+        if a != b:
+            result[i] = _fold(regions, probes[a:b], regs[a:b])
+    return result
+
+
+def _fold(regions: Regions, probes: list[int], hit_regions: list[int]) -> Containment:
+    """One point's Containment from the (probe, region) pairs that contain its probes."""
+    level, codes = regions.levels, regions.country_code
+    country_at = admin1_at = None
+    near_c: set[str] = set()
+    near_a: set[int] = set()
+    for probe, region in zip(probes, hit_regions):
+        if level[region] == 0:
+            near_c.add(codes[region])
+            if probe == 0 and country_at is None:
+                country_at = region
+        else:
+            near_a.add(region)
+            if probe == 0 and admin1_at is None:
+                admin1_at = region
+    return Containment(country_at, frozenset(near_c), admin1_at, frozenset(near_a))
+
+
+def nearest_ring_hit(hits: Hits, n: int, per_ring: int) -> list[int | None]:
+    """For each of n points, the region hit by the innermost ring of probes (None if no probe hit)."""
+    found: list[int | None] = [None] * n
+    ring = (hits.probe // per_ring).tolist()
+    best: list[float] = [math.inf] * n
+    for point, r, region in zip(hits.point.tolist(), ring, hits.region.tolist()):
+        if r < best[point]:
+            best[point], found[point] = r, region
+    return found

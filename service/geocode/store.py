@@ -1,0 +1,179 @@
+"""Read a places database (the format of `schema.py`): columns for lookups at start-up, details on demand.
+
+The geocoder keeps only what choosing a place needs in memory (coordinates, population, kind,
+country and admin-1 codes); names, timezones, localized names and search stay in SQLite.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import schema
+
+
+# What a place is, from its GeoNames feature code, as bit flags (computed in SQL at load time).
+SECTION = 1        # PPLX: a section of a populated place
+UNCODED = 2        # no feature code known (often a city district added to GeoNames recently)
+SEAT = 4           # PPLC, PPLA, PPLA2: a capital or an admin seat, i.e. a well-known city
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTable:
+    """What a lookup needs of every place, as parallel columns sorted by geonameid.
+
+    Names, admin-2 codes and timezones are only needed for the answer, so they stay in SQLite
+    (see PlaceDetails): reading 235k rows of text costs more start-up time than the R-tree.
+    """
+
+    geonameid: np.ndarray          # int64, ascending
+    lat: np.ndarray                # float64 degrees
+    lon: np.ndarray
+    population: np.ndarray         # int64
+    kind: np.ndarray               # int8 flags: SECTION | UNCODED | SEAT
+    country_code: Sequence[str]
+    admin1_code: Sequence[str | None]
+
+    def __len__(self) -> int:
+        return len(self.geonameid)
+
+    def row_of(self, geonameid: int) -> int | None:
+        """The row of a geonameid, or None; a binary search over the sorted ids."""
+        row = int(np.searchsorted(self.geonameid, geonameid))
+        if row < len(self.geonameid) and self.geonameid[row] == geonameid:
+            return row
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """The parts of a place only its answer needs."""
+
+    name: str
+    feature_code: str | None
+    admin2_code: str | None
+    timezone: str | None
+
+
+class PlaceDetails:
+    """get(geonameid) -> Details, read from SQLite on first use and kept (at most one entry per place)."""
+
+    BATCH = 500           # ids per IN (...) query; SQLite allows 999 parameters
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._cache: dict[int, Details] = {}
+
+    def get(self, geonameid: int) -> Details:
+        details = self._cache.get(geonameid)
+        if details is None:
+            self.prefetch([geonameid])
+            details = self._cache[geonameid]
+        return details
+
+    def prefetch(self, geonameids: Iterable[int]) -> None:
+        """Read the details of many places with a few queries (the batch path)."""
+        missing = sorted({g for g in geonameids if g not in self._cache})
+        for start in range(0, len(missing), self.BATCH):
+            chunk = missing[start:start + self.BATCH]
+            rows = self._conn.execute(
+                "SELECT geonameid, name, feature_code, admin2_code, timezone FROM places"
+                f" WHERE geonameid IN ({','.join('?' * len(chunk))})", chunk)
+            self._cache.update((row[0], Details(*row[1:])) for row in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A named area (country, admin-1 or admin-2) with its GeoNames id for localized names."""
+
+    name: str
+    geonameid: int | None
+    iso: str | None = None         # ISO 3166-2 for admin-1 areas where known
+
+
+@dataclass(frozen=True, slots=True)
+class AreaTables:
+    countries: dict[str, Area]     # by ISO2 ('FR')
+    admin1: dict[str, Area]        # by 'CC.A1'
+    admin2: "Admin2Names"          # by 'CC.A1.A2', read on demand
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRecord:
+    """One polygon row: level 0 = country, 1 = admin-1; `wkb` is lon/lat WKB."""
+
+    level: int
+    country_code: str
+    admin1_code: str | None
+    name: str
+    wkb: bytes
+
+
+class PlacesFileError(Exception):
+    """The places file is missing or unreadable; the message names it."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open `path` read-only and check its schema; raise PlacesFileError/PlacesSchemaError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise PlacesFileError(f"{path}: places database not found")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise PlacesFileError(f"{path}: cannot open places database ({exc})") from None
+    try:
+        schema.check(conn, str(path))
+    except Exception:
+        conn.close()
+        raise
+    return conn
+
+
+def load_places(conn: sqlite3.Connection) -> PlaceTable:
+    """Every place's coordinates, size, kind and codes as columns (one pass; flags computed in SQL)."""
+    rows = conn.execute(
+        "SELECT geonameid, lat, lon, ifnull(population, 0),"
+        f" (ifnull(feature_code, '') = 'PPLX') * {SECTION} + (feature_code IS NULL) * {UNCODED}"
+        f" + (ifnull(feature_code, '') IN ('PPLC', 'PPLA', 'PPLA2')) * {SEAT},"
+        " country_code, admin1_code FROM places ORDER BY geonameid"
+    ).fetchall()
+    columns = list(zip(*rows)) if rows else [()] * 7
+    return PlaceTable(
+        geonameid=np.array(columns[0], dtype=np.int64),
+        lat=np.array(columns[1], dtype=np.float64),
+        lon=np.array(columns[2], dtype=np.float64),
+        population=np.array(columns[3], dtype=np.int64),
+        kind=np.array(columns[4], dtype=np.int8),
+        country_code=columns[5],
+        admin1_code=columns[6],
+    )
+
+
+def load_areas(conn: sqlite3.Connection) -> AreaTables:
+    countries = {code: Area(name, gid) for code, name, gid in
+                 conn.execute("SELECT iso2, name, geonameid FROM countries")}
+    admin1 = {code: Area(name, gid, iso or None) for code, name, gid, iso in
+              conn.execute("SELECT code, name, geonameid, iso_3166_2 FROM admin1")}
+    return AreaTables(countries, admin1, Admin2Names(conn))
+
+
+class Admin2Names:
+    """admin2.get('CC.A1.A2') -> Area or None, read on demand (47k rows are not worth loading at start-up)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.get = lru_cache(maxsize=16384)(self._read)
+
+    def _read(self, code: str) -> Area | None:
+        row = self._conn.execute("SELECT name, geonameid FROM admin2 WHERE code = ?", (code,)).fetchone()
+        return Area(*row) if row else None
+
+
+def load_regions(conn: sqlite3.Connection) -> list[RegionRecord]:
+    return [RegionRecord(*row) for row in conn.execute(
+        "SELECT level, country_code, admin1_code, name, geometry FROM regions ORDER BY id")]

@@ -1,0 +1,49 @@
+"""Distances and nearest places on the sphere."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.geocode.nearest import NearestPlaces, haversine_km, haversine_km_scalar, unit_xyz
+from service.geocode.regions import COMPASS, offset_points, probe_offsets
+
+
+@pytest.mark.parametrize("a, b, km", [
+    ((2.3488, 48.85341), (-0.12574, 51.50853), 343.77),    # Paris - London
+    ((179.9, 0.0), (-179.9, 0.0), 22.24),                  # across the antimeridian
+    ((0.0, 90.0), (123.0, 90.0), 0.0),                     # the pole has every longitude
+    ((0.0, 89.9), (180.0, 89.9), 22.24),                   # over the pole
+    ((0.0, 0.0), (180.0, 0.0), 20015.1),                   # antipodes
+])
+def test_haversine(a, b, km):
+    assert haversine_km(*a, *b) == pytest.approx(km, abs=0.1)
+    assert haversine_km_scalar(*a, *b) == pytest.approx(km, abs=0.1)
+
+
+def test_unit_vectors_are_unit_and_lng_first():
+    xyz = unit_xyz(np.array([90.0, 0.0]), np.array([0.0, 90.0]))
+    assert np.allclose(xyz, [[0, 1, 0], [0, 0, 1]])
+
+
+def test_places_within_a_radius_cross_the_antimeridian_and_the_pole():
+    lng = np.array([179.95, -170.0, 0.0, 180.0])
+    lat = np.array([-16.8, -16.8, 89.95, 89.9])
+    index = NearestPlaces(lng, lat)
+    [(km, row)] = index.within(-179.99, -16.8, 10.0)
+    assert row == 0 and km == pytest.approx(6.4, abs=0.1)
+    assert [row for _, row in index.within(100.0, 89.99, 20.0)] == [2, 3]
+    owner, rows, km = index.within_many(np.array([-179.99, 100.0, 0.0]), np.array([-16.8, 89.99, 0.0]), 20.0)
+    assert sorted(zip(owner.tolist(), rows.tolist())) == [(0, 0), (1, 2), (1, 3)]
+    assert km[owner == 0][0] == pytest.approx(6.4, abs=0.1)
+
+
+def test_nearest_k_is_sorted_by_great_circle_distance():
+    index = NearestPlaces(np.array([179.95, -170.0, 170.0]), np.array([-16.8, -16.8, -16.8]))
+    assert [row for _, row in index.nearest(-179.99, -16.8, 2)] == [0, 1]
+
+
+def test_probes_wrap_across_the_antimeridian_and_stop_at_the_poles():
+    lng, lat = offset_points(np.array([179.99]), np.array([89.999]), probe_offsets([2.0], COMPASS))
+    assert np.all((-180 <= lng) & (lng < 180)) and np.all(lat <= 90)
+    lng, _ = offset_points(np.array([179.99]), np.array([0.0]), probe_offsets([2.0], COMPASS))
+    assert lng[1] == pytest.approx(-179.992, abs=0.001)            # 2 km east of 179.99 E

@@ -1,0 +1,52 @@
+"""Opening a places database: clear errors naming the file, never a half-loaded geocoder."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from service.geocode.engine import Geocoder
+from service.geocode.schema import PlacesSchemaError
+from service.geocode.store import PlacesFileError
+
+
+def test_a_missing_file_names_the_path(tmp_path: Path):
+    with pytest.raises(PlacesFileError, match="nope.sqlite: places database not found"):
+        Geocoder.open(tmp_path / "nope.sqlite")
+
+
+def test_a_junk_file_is_a_schema_error_naming_the_path(tmp_path: Path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database" * 200)
+    with pytest.raises(PlacesSchemaError, match="junk.sqlite"):
+        Geocoder.open(junk)
+
+
+def test_another_sqlite_database_is_a_schema_error(tmp_path: Path):
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(PlacesSchemaError, match="missing tables"):
+        Geocoder.open(other)
+
+
+def test_an_empty_places_database_answers_nowhere(tmp_path: Path):
+    from service.geocode import schema
+    from service.geocode.place import NOWHERE, LngLat
+
+    path = tmp_path / "empty.sqlite"
+    conn = sqlite3.connect(path)
+    schema.create(conn)
+    conn.commit()
+    conn.close()
+    engine = Geocoder.open(path)
+    assert len(engine) == 0
+    assert engine.reverse(LngLat(2.0, 48.0)) == NOWHERE
+    assert engine.reverse_many([LngLat(2.0, 48.0)]) == [NOWHERE]
+    assert engine.search("paris") == []
+    engine.close()
+
+
+def test_the_file_is_opened_read_only(places_file: Path, geocoder: Geocoder):
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        geocoder._conn.execute("DELETE FROM places")

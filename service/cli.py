@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from typing import Callable, Sequence
 
@@ -63,6 +64,10 @@ def serve_command(args: argparse.Namespace) -> int:
     _configure_logging(settings)
     import uvicorn
 
+    # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal to the handler
+    # that was installed before it started; exiting 0 there tells supervisors it was a clean stop.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+
     uvicorn.run(
         "service.cli:app_from_environ",
         factory=True,
@@ -77,6 +82,10 @@ def serve_command(args: argparse.Namespace) -> int:
         ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
     )
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def app_from_environ():

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from pathlib import Path
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
@@ -14,17 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .api import geocode, health, maps, preview, styles, tiles
+from .api import compat
 from .config import Settings
-from .geocode.engine import Geocoder
-from .geocode.schema import PlacesSchemaError
-from .geocode.store import PlacesFileError
 from .guard import Guard
 from .http import ClientError, client_error_handler, error_response
 from .maps.fonts import FontLibrary
 from .maps.sprites import SpriteLibrary
 from .maps.styles import StyleCatalog
 from .middleware import CORSMiddleware
-from .observe import Metrics, RequestObserver
+from .observe import Metrics, RequestObserver, route_template
+from .places_reload import PlacesReloader
 from .tiles.catalog import TileCatalog
 
 log = logging.getLogger("tilegeo")
@@ -34,7 +32,8 @@ def create_app(settings: Settings) -> Starlette:
     """The tilegeo ASGI app for `settings`; nothing is loaded until the lifespan starts."""
     metrics = Metrics()
     app = Starlette(
-        routes=[*health.routes, *tiles.routes, *maps.routes, *styles.routes, *preview.routes, *geocode.routes],
+        routes=[*tiles.routes, *health.routes, *maps.routes, *styles.routes, *preview.routes, *geocode.routes,
+                *compat.routes],   # tiles first: the hot route is matched first
         middleware=[
             Middleware(CORSMiddleware, origins=settings.cors_origins),
             Middleware(RequestObserver, metrics=metrics, log_queries=settings.log_queries),
@@ -64,8 +63,10 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.sprites = SpriteLibrary(settings.sprites_dir)
         app.state.styles = StyleCatalog(settings.style_dirs)
         app.state.styles.load()
-        _open_geocoder(app, settings.places_path, resources)
-        watcher = asyncio.create_task(_watch_data(app, settings.rescan_seconds))
+        places = PlacesReloader(app.state, settings.places_path)
+        places.load()
+        resources.callback(places.close)
+        watcher = asyncio.create_task(_watch_data(app, places, settings.rescan_seconds))
         app.state.ready = True
         try:
             yield
@@ -74,19 +75,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
             watcher.cancel()
 
 
-def _open_geocoder(app: Starlette, path: Path, resources: contextlib.ExitStack) -> None:
-    """Load the places database; if it is missing or broken, log why once and serve tiles without geocoding."""
-    app.state.geocoder, app.state.geocoder_error = None, None
-    try:
-        app.state.geocoder = Geocoder.open(path)
-    except (PlacesFileError, PlacesSchemaError) as exc:
-        app.state.geocoder_error = str(exc)
-        log.error("geocoding disabled: %s", exc)
-        return
-    resources.callback(app.state.geocoder.close)
-
-
-async def _watch_data(app: Starlette, interval: float) -> None:
+async def _watch_data(app: Starlette, places: PlacesReloader, interval: float) -> None:
     """Re-scan data files now and then, in the event loop so no request sees a half swap."""
     if interval <= 0:
         return
@@ -95,6 +84,7 @@ async def _watch_data(app: Starlette, interval: float) -> None:
         try:
             app.state.tiles.refresh()
             app.state.styles.refresh()
+            await places.refresh()
         except OSError as exc:   # a data dir vanished or is unreadable: keep serving what we have
             log.warning("data rescan failed: %s", exc)
 
@@ -109,5 +99,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
-    log.exception("internal error on %s %s", request.method, request.url.path)
+    # The route template, like the access log: a path can hold a location (/v1/location/{token}).
+    where = request.url.path if request.app.state.settings.log_queries else route_template(request.scope)
+    log.exception("internal error on %s %s", request.method, where)
     return error_response(500, "internal error", "the server failed; the log has details")

@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tilegeo", description="Self-hosted map tiles and reverse geocoding.")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_serve(commands)
+    _add_tls(commands)
     add_import_command(commands)
     return parser
 
@@ -52,6 +53,27 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
             serve.add_argument(option.cli, dest=option.name, metavar=option.metavar, default=None,
                                help=f"{option.help} [{option.env}]")
     serve.set_defaults(run=serve_command)
+
+
+def _add_tls(commands: argparse._SubParsersAction) -> None:
+    tls = commands.add_parser(
+        "tls", help="create a local CA and a certificate for places/cdn/maps.photoprism.app",
+        description="Create (or reuse) a local CA in --out and a server certificate signed by it for "
+                    "places.photoprism.app, cdn.photoprism.app, maps.photoprism.app and every --name.",
+    )
+    tls.add_argument("--out", default="tls", metavar="DIR", help="directory for ca.crt, ca.key, server.crt, server.key")
+    tls.add_argument("--name", action="append", default=[], metavar="NAME",
+                     help="another DNS name or IP address for the certificate (repeatable)")
+    tls.set_defaults(run=tls_command)
+
+
+def tls_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .tls import make_certificates, usage
+
+    print(usage(make_certificates(Path(args.out), args.name)))
+    return 0
 
 
 def serve_command(args: argparse.Namespace) -> int:

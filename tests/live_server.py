@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -19,16 +21,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(*args: str, env: dict[str, str] | None = None, timeout: float = 30.0) -> Iterator[str]:
-    """Start the server with `args`, wait until /health answers, yield its base URL, stop it."""
+def live_server(*args: str, env: dict[str, str] | None = None, timeout: float = 30.0,
+                https: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Start the server with `args`, wait until /health answers, yield its base URL, stop it.
+
+    With `https` (a client context that trusts the server's certificate for 127.0.0.1) the
+    server is expected to serve TLS (pass --tls-cert/--tls-key in `args`).
+    """
     port = free_port()
     cmd = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     full_env = {**os.environ, **(env or {})}
-    process = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    # A file, not a pipe: nobody reads a pipe during the test, and a full one would block the server.
+    output = tempfile.TemporaryFile()
+    process = subprocess.Popen(cmd, env=full_env, stdout=output, stderr=subprocess.STDOUT,
                                cwd=Path(__file__).resolve().parent.parent)
-    base = f"http://127.0.0.1:{port}"
+    base = f"{'https' if https else 'http'}://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process, timeout)
+        wait_healthy(base, process, timeout, output, https)
         yield base
     finally:
         process.terminate()
@@ -37,16 +46,22 @@ def live_server(*args: str, env: dict[str, str] | None = None, timeout: float = 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        output.close()
 
 
-def _wait_healthy(base: str, process: subprocess.Popen, timeout: float) -> None:
+def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 30.0, output=None,
+                 context: ssl.SSLContext | None = None) -> None:
+    """Poll /health until it answers 200; if the process dies first, raise with its output."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
+            text = ""
+            if output is not None:
+                output.seek(0)
+                text = output.read().decode(errors="replace")
+            raise RuntimeError(f"server exited with {process.returncode}:\n{text}")
         try:
-            with urllib.request.urlopen(base + "/health", timeout=1) as response:
+            with urllib.request.urlopen(base + "/health", timeout=1, context=context) as response:
                 if response.status == 200:
                     return
         except OSError:

@@ -88,6 +88,8 @@ def check(conn: sqlite3.Connection, path: str) -> None:
     """Raise PlacesSchemaError naming `path` unless it holds the current schema."""
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table','view')")}
+    except sqlite3.OperationalError as exc:   # locked or unreadable: the file may be fine, say what happened
+        raise PlacesSchemaError(f"{path}: cannot read the places database ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise PlacesSchemaError(f"{path}: not a SQLite database ({exc})") from None
     missing = [t for t in REQUIRED_TABLES if t not in tables]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..live_server import _wait_healthy, free_port
+from ..live_server import free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE_CONF = REPO / "deploy" / "nginx" / "tilegeo-cache.conf"
@@ -53,7 +53,7 @@ def tilegeo_backend(data: Path, embedded: Path) -> Iterator[tuple[str, subproces
     log = (data.parent / f"tilegeo-{port}.log").open("wb")    # a file, so a chatty server never blocks on a pipe
     process = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", process, 30)
+        wait_healthy(f"http://127.0.0.1:{port}", process, 30)
         yield f"127.0.0.1:{port}", process
     finally:
         _stop(process)

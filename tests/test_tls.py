@@ -87,8 +87,7 @@ def test_cli_prints_how_to_serve(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def https_server(tmp_path_factory):
     """The real server over TLS with a `tilegeo tls` certificate; yields (port, ca path)."""
-    if not Settings().places_path.is_file():
-        pytest.skip("needs the embedded places database (data/places.sqlite)")
+    assert Settings().places_path.is_file(), "the embedded places database is committed: data/places.sqlite"
     files = make_certificates(tmp_path_factory.mktemp("tls"), ["127.0.0.1"])
     with live_server("--tls-cert", str(files.cert), "--tls-key", str(files.key), "--rescan-seconds", "0",
                      https=only_ca(files.ca_cert)) as base:

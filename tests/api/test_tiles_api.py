@@ -1,5 +1,3 @@
-import gzip
-
 import mapbox_vector_tile
 import pytest
 from starlette.testclient import TestClient

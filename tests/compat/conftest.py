@@ -13,8 +13,7 @@ from ..live_server import live_server
 @pytest.fixture(scope="module")
 def real_settings() -> Settings:
     settings = Settings(rescan_seconds=0)
-    if not settings.places_path.is_file():
-        pytest.skip(f"needs the embedded places database ({settings.places_path})")
+    assert settings.places_path.is_file(), f"the embedded places database is committed: {settings.places_path}"
     return settings
 
 

@@ -8,12 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import shapefile  # pyshp, in the test extra
 import shapely
 
 from data.build import place_regions, places
 from service.geocode import schema
-
-shapefile = pytest.importorskip("shapefile")
 
 COUNTRIES_TSV = (
     "France\tFR\tFRA\t3017382\tFrench Republic\t\t\t250\t\U0001F1EB\U0001F1F7\t\t4|23\t34\n"

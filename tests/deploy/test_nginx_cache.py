@@ -15,7 +15,10 @@ import pytest
 from ..mbtiles_fixtures import vector_gzip_mbtiles, vector_tile
 from .nginx_harness import NGINX, get, nginx, tilegeo_backend
 
-pytestmark = pytest.mark.skipif(not os.access(NGINX, os.X_OK), reason="Debian nginx is not installed (.ci/run installs it)")
+
+def test_nginx_is_installed():
+    assert os.access(NGINX, os.X_OK), f"{NGINX} is missing: .ci/run installs Debian nginx"
+
 
 TILE = "/tiles/vec/1/1/0.pbf"
 

@@ -323,7 +323,7 @@ def build() -> dict[str, dict[str, Any]]:
     return {**own_styles(), **{f"protomaps-{variant}": protomaps_style(variant) for variant in PALETTES}}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     icons = set(json.loads(SPRITE_JSON.read_text()))
     fonts = {p.name for p in FONTS_DIR.iterdir() if p.is_dir()}
     OUT.mkdir(parents=True, exist_ok=True)

@@ -32,5 +32,9 @@ def vendor(dest: Path = VENDOR_DIR) -> None:
     log(f"vendored {MAPLIBRE.label} into {dest}")
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> None:
     vendor()
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .api import geocode, health, maps, preview, styles, tiles
-from .api import compat
+from .api import compat, openapi
 from .config import Settings
 from .guard import Guard
 from .http import ClientError, client_error_handler, error_response
@@ -33,7 +33,7 @@ def create_app(settings: Settings) -> Starlette:
     metrics = Metrics()
     app = Starlette(
         routes=[*tiles.routes, *health.routes, *maps.routes, *styles.routes, *preview.routes, *geocode.routes,
-                *compat.routes],   # tiles first: the hot route is matched first
+                *compat.routes, *openapi.routes],   # tiles first: the hot route is matched first
         middleware=[
             Middleware(CORSMiddleware, origins=settings.cors_origins),
             Middleware(RequestObserver, metrics=metrics, log_queries=settings.log_queries),

@@ -16,7 +16,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import resvg_py
 from PIL import Image
 
 from .fetch import Pin, extract_members, fetch, log, scratch_dir
@@ -65,6 +64,8 @@ def icon_svg(maki_svg: str, size: int) -> str:
 
 def render(svg: str, pixels: int, halo_width: float) -> Image.Image:
     """One icon as an RGBA image of `pixels` x `pixels`."""
+    import resvg_py   # the build extra's renderer; importing this module (tests) must not need it
+
     png = resvg_py.svg_to_bytes(svg_string=svg, width=pixels, height=pixels,
                                 style_sheet=STYLE % f"{halo_width:g}", skip_system_fonts=True)
     return Image.open(io.BytesIO(bytes(png))).convert("RGBA")

@@ -61,15 +61,25 @@ def check_batch_size(count: int, max_points: int) -> None:
         raise ClientError(413, "batch too large", f"at most {max_points} points per request, got {count}")
 
 
-def parse_limit(query: Mapping[str, Any], name: str = "limit", default: int = 10, maximum: int = 50) -> int:
-    """An integer 1..maximum; parse_limit({'limit': '5'}) -> 5, missing -> default."""
+def int_param(query: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    """The integer in `query[name]` (not range-checked), `default` when missing; else BadRequest.
+
+    >>> int_param({'zoom': ' 12 '}, 'zoom', 18, 0, 18)
+    12
+    """
     text = query.get(name)
     if text is None or str(text).strip() == "":
         return default
     try:
-        value = int(str(text).strip())
+        return int(str(text).strip())
     except ValueError:
-        raise BadRequest(f"{name} must be an integer 1..{maximum}, e.g. {name}={default}; got {str(text)[:30]!r}") from None
+        raise BadRequest(f"{name} must be an integer {low}..{high}, e.g. {name}={default}; "
+                         f"got {str(text)[:30]!r}") from None
+
+
+def parse_limit(query: Mapping[str, Any], name: str = "limit", default: int = 10, maximum: int = 50) -> int:
+    """An integer 1..maximum; parse_limit({'limit': '5'}) -> 5, missing -> default."""
+    value = int_param(query, name, default, 1, maximum)
     if not 1 <= value <= maximum:
         raise BadRequest(f"{name} must be 1..{maximum}, got {value}")
     return value

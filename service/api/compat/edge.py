@@ -8,19 +8,12 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ...http import BadRequest
+from ..params import int_param
 
 
 def clamped_int(query: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
     """clamped_int({'zoom': '25'}, 'zoom', 18, 0, 18) -> 18; not an integer -> BadRequest."""
-    text = query.get(name)
-    if text is None or str(text).strip() == "":
-        return default
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise BadRequest(f"{name} must be an integer {low}..{high}, e.g. {name}={default}; "
-                         f"got {str(text)[:30]!r}") from None
-    return max(low, min(high, value))
+    return max(low, min(high, int_param(query, name, default, low, high)))
 
 
 def switch(query: Mapping[str, Any], name: str, default: bool) -> bool:

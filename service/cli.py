@@ -6,7 +6,6 @@ processes all build the same Settings value.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -120,7 +119,9 @@ def app_from_environ():
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .observe import configure_logging   # buffered stderr: one access-log line per request stays cheap
+
+    configure_logging(settings.log_level)
 
 
 if __name__ == "__main__":

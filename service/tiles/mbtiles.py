@@ -1,4 +1,4 @@
-"""MBTiles 1.3 tile source: one read-only SQLite connection, one indexed query per tile."""
+"""MBTiles 1.3 tile source: one read-only SQLite connection, one indexed query per uncached tile."""
 from __future__ import annotations
 
 import hashlib
@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from .lru import TileLRU
 from .source import FORMAT_ALIASES, WORLD_BOUNDS, TileSetInfo, TileSourceError
 
 TILE_QUERY = "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
+CACHE_BYTES = 64 << 20      # recently served tiles kept in memory, per tileset and worker process
 
 
 def tms_row(z: int, y: int) -> int:
@@ -36,9 +38,10 @@ class MBTilesSource:
     rename (the old file stays valid for open handles), never rewritten in place.
     """
 
-    def __init__(self, path: Path, tileset_id: str | None = None) -> None:
+    def __init__(self, path: Path, tileset_id: str | None = None, cache_bytes: int | None = None) -> None:
         self.path = path
         self.fingerprint = file_fingerprint(path)
+        self.cache = TileLRU(CACHE_BYTES if cache_bytes is None else cache_bytes)
         self._conn = _connect(path)
         try:
             self.info = _read_info(self._conn, tileset_id or path.stem, path)
@@ -47,10 +50,15 @@ class MBTilesSource:
             raise
 
     def get_tile(self, z: int, x: int, y: int) -> bytes | None:
-        row = self._conn.execute(TILE_QUERY, (z, x, tms_row(z, y))).fetchone()
-        return row[0] if row else None
+        data = self.cache.get((z, x, y))
+        if data is TileLRU.MISSING:
+            row = self._conn.execute(TILE_QUERY, (z, x, tms_row(z, y))).fetchone()
+            data = row[0] if row else None
+            self.cache.put((z, x, y), data)
+        return data
 
     def close(self) -> None:
+        self.cache.clear()
         self._conn.close()
 
 

@@ -54,6 +54,15 @@ async def client_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.error, exc.detail)
 
 
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """True when an If-None-Match header names `etag` (weak or strong) or is '*'."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
+
+
 def public_base_url(request: Request) -> str:
     """The URL clients reach this server at, without a trailing slash.
 

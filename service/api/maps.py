@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..http import BadRequest, JSONResponse, NotFound
+from ..http import BadRequest, JSONResponse, NotFound, etag_matches
 from ..maps.fonts import FontError, FontNotFound, parse_range
 
 GLYPHS_MEDIA_TYPE = "application/x-protobuf"
@@ -48,17 +48,9 @@ async def get_sprite(request: Request) -> Response:
 def _cached(request: Request, body: bytes, etag: str, media_type: str) -> Response:
     """The body with Cache-Control and ETag, or an empty 304 when If-None-Match names the ETag."""
     headers = {"cache-control": request.app.state.settings.cache_control, "etag": etag}
-    if _etag_matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, headers=headers, media_type=media_type)
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
 
 
 routes = [

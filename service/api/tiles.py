@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from ..http import BadRequest, JSONResponse, NotFound, error_response, public_base_url
+from ..http import BadRequest, JSONResponse, NotFound, error_response, etag_matches, public_base_url
 from ..tiles.catalog import TileCatalog
 from ..tiles.encoding import negotiate
 from ..tiles.source import EXTENSIONS, MEDIA_TYPES, TileSetInfo, TileSource, TileSourceError
@@ -60,7 +60,7 @@ class TileEndpoint:
         headers = [cache_control, (b"etag", etag.encode()), VARY_ACCEPT_ENCODING]
         if encoding:
             headers.append((b"content-encoding", encoding.encode()))
-        if _etag_matches(_header(scope, b"if-none-match"), etag):
+        if etag_matches(_header(scope, b"if-none-match"), etag):
             await _respond(send, 304, headers)
             return
         headers += [(b"content-length", str(len(body)).encode()), CONTENT_TYPES[source.info.format]]
@@ -115,14 +115,6 @@ def _tileset(catalog: TileCatalog, tileset_id: str) -> TileSource:
     if source is None:
         raise NotFound(f"no tileset {tileset_id[:100]!r}; GET /tiles lists them", "unknown tileset")
     return source
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
 
 
 def _header(scope: Scope, name: bytes) -> str:

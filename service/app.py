@@ -48,6 +48,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    metrics.watch_caches(app.state)
     app.state.ready = False
     return app
 

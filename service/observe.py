@@ -13,7 +13,9 @@ import time
 from typing import BinaryIO
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,8 +35,6 @@ class Metrics:
                                 registry=self.registry)
         self.latency = Histogram("tilegeo_request_duration_seconds", "Time to answer a request", ["route"],
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.cache = Counter("tilegeo_cache_total", "In-memory cache lookups", ["cache", "result"],
-                             registry=self.registry)
         self._per_request: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def count_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -50,8 +50,32 @@ class Metrics:
         series[0].inc()
         series[1].observe(seconds)
 
-    def cache_lookup(self, cache: str, hit: bool) -> None:
-        self.cache.labels(cache, "hit" if hit else "miss").inc()
+    def watch_caches(self, state: State) -> None:
+        """Report the in-memory caches of the loaded data (read at scrape time, free per request)."""
+        self.registry.register(CacheCollector(state))
+
+
+class CacheCollector:
+    """`tilegeo_cache_total{cache="tiles"|"fonts", result="hit"|"miss"}` from the caches' own counters."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def describe(self) -> list:
+        return []     # the series are only known once data is loaded
+
+    def collect(self):
+        family = CounterMetricFamily("tilegeo_cache", "In-memory cache lookups", labels=["cache", "result"])
+        tiles = getattr(self.state, "tiles", None)
+        caches = [getattr(source, "cache", None) for source in tiles] if tiles is not None else []
+        caches = [cache for cache in caches if cache is not None]
+        family.add_metric(["tiles", "hit"], sum(cache.hits for cache in caches))
+        family.add_metric(["tiles", "miss"], sum(cache.misses for cache in caches))
+        fonts = getattr(self.state, "fonts", None)
+        hits, misses = fonts.cache_counts() if fonts is not None else (0, 0)
+        family.add_metric(["fonts", "hit"], hits)
+        family.add_metric(["fonts", "miss"], misses)
+        yield family
 
 
 def route_template(scope: Scope) -> str:

@@ -37,3 +37,12 @@ def test_ready_reports_what_is_loaded(client):
     body = client.get("/ready").json()
     assert body["started"] is True
     assert set(body) >= {"ready", "started", "geocoder"}
+
+
+def test_metrics_report_tile_cache_hits_and_misses(client):
+    for _ in range(3):
+        client.get("/tiles/vec/0/0/0.pbf")
+    text = client.get("/metrics").text
+    assert 'tilegeo_cache_total{cache="tiles",result="miss"} 1.0' in text
+    assert 'tilegeo_cache_total{cache="tiles",result="hit"} 2.0' in text
+    assert 'tilegeo_cache_total{cache="fonts",result="hit"}' in text

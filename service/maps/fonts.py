@@ -82,6 +82,11 @@ class FontLibrary:
         self.default = default
         self._composite = lru_cache(maxsize=cache_size)(self._build)
 
+    def cache_counts(self) -> tuple[int, int]:
+        """(hits, misses) of the composite cache, for /metrics."""
+        info = self._composite.cache_info()
+        return info.hits, info.misses
+
     def names(self) -> list[str]:
         """The font names, sorted; each one works alone in a font stack."""
         return sorted(self._dirs)

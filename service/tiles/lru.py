@@ -27,11 +27,16 @@ class TileLRU:
         self.max_bytes = max_bytes
         self.max_item_bytes = max_item_bytes
         self.size = 0
+        self.hits = 0
+        self.misses = 0            # plain counters, read by the /metrics collector at scrape time
         self._items: OrderedDict[TileKey, bytes | None] = OrderedDict()
 
     def get(self, key: TileKey) -> bytes | None | object:
         data = self._items.get(key, TileLRU.MISSING)
-        if data is not TileLRU.MISSING:
+        if data is TileLRU.MISSING:
+            self.misses += 1
+        else:
+            self.hits += 1
             self._items.move_to_end(key)
         return data
 

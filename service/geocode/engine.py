@@ -21,7 +21,9 @@ in order:
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -29,11 +31,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import store
+from .grid import MIXED, RegionGrid
 from .names import LocalNames, normalize_lang
 from .nearest import NearestPlaces
 from .place import NOWHERE, LngLat, Place
 from .regions import COMPASS, DIAGONALS, Containment, Regions, containments, nearest_ring_hit, probe_offsets
 from .search import search_rows
+
+logger = logging.getLogger(__name__)
 
 NEAR_KM = 8.0             # every place this close is a candidate (then up to MAX_CITY_KM if none may name it)
 SEAT_POPULATION = 100_000  # a city this big counts as well-known, like a capital or an admin seat
@@ -70,7 +75,7 @@ class Choice:
 class Geocoder:
     """Reverse and forward geocoding over one places database; query it from one thread only."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, region_grid: bool = True) -> None:
         self.path = path
         self._conn = conn
         self.places = store.load_places(conn)
@@ -90,17 +95,39 @@ class Geocoder:
         self._section_weight = section.tolist()
         # Countries GeoNames has but the polygons fold into another (SJ in NO, GF in FR, AX in FI).
         self._territories = frozenset(self.places.country_code) - self.regions.countries
+        # Answers are the same with or without the grid; it only spares most points the polygon tests.
+        self._grid: RegionGrid | None = None
+        self._grid_thread = threading.Thread(target=self._build_grid, name="tilegeo-region-grid", daemon=True)
+        if region_grid:
+            self._grid_thread.start()
 
     @classmethod
-    def open(cls, path: Path) -> "Geocoder":
-        """Load the places database at `path`; raises PlacesFileError or PlacesSchemaError naming it."""
+    def open(cls, path: Path, region_grid: bool = True) -> "Geocoder":
+        """Load the places database at `path`; raises PlacesFileError or PlacesSchemaError naming it.
+
+        `region_grid=False` skips the background grid: the same answers, every point by polygon tests.
+        """
         path = Path(path)
         conn = store.connect(path)
         try:
-            return cls(path, conn)
+            return cls(path, conn, region_grid)
         except (sqlite3.Error, ValueError) as exc:
             conn.close()
             raise store.PlacesFileError(f"{path}: cannot load places ({exc})") from None
+
+    def _build_grid(self) -> None:
+        try:
+            grid = RegionGrid(self.regions, BORDER_KM, SEA_KM)
+        except Exception:                                   # a speed-up only: keep answering without it
+            logger.exception("region grid not built; every point takes the polygon tests")
+            return
+        self._grid = grid
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the background region grid is built (lookups answer the same before, only slower)."""
+        if self._grid_thread.is_alive():
+            self._grid_thread.join(timeout)
+        return self._grid is not None
 
     def close(self) -> None:
         self._nearest.close()
@@ -113,13 +140,42 @@ class Geocoder:
 
     def reverse(self, point: LngLat, lang: str | None = None) -> Place:
         """The Place at `point`; NOWHERE-like (all None) in the open ocean."""
-        containment = self.regions.locate(point.lng, point.lat, BORDER_PROBES)
+        containment, snapped = self._where(point.lng, point.lat)
         at_sea = containment.country_at is None
-        snapped = self._snap(np.array([point.lng]), np.array([point.lat]))[0] if at_sea else None
         near = self._nearest.within(point.lng, point.lat, SEA_KM if at_sea else NEAR_KM)
         choice = self._choose(point, near, containment, snapped,
                               wider=lambda: self._nearest.within(point.lng, point.lat, MAX_CITY_KM))
         return self._place(choice, normalize_lang(lang))
+
+    def _where(self, lng: float, lat: float) -> tuple[Containment, int | None]:
+        """What the polygons say about one point, and the country a sea point snaps to (rules 2, 3, 5).
+
+        The grid answers points far from every border and coast; the rest take the polygon tests.
+        """
+        grid = self._grid
+        slot = grid.slot(lng, lat) if grid is not None else MIXED
+        if slot != MIXED:
+            return grid.answers[slot], None
+        containment = self.regions.locate(lng, lat, BORDER_PROBES)
+        if containment.country_at is not None:
+            return containment, None
+        return containment, self._snap(np.array([lng]), np.array([lat]))[0]
+
+    def _where_many(self, lng: np.ndarray, lat: np.ndarray) -> tuple[list[Containment], list[int | None]]:
+        """_where() for arrays of points: grid answers where clear, vectorised polygon tests elsewhere."""
+        n, grid = len(lng), self._grid
+        slots = grid.slots(lng, lat) if grid is not None else np.full(n, MIXED)
+        answers = grid.answers if grid is not None else []
+        found = [answers[s] if s != MIXED else None for s in slots.tolist()]
+        mixed = np.flatnonzero(slots == MIXED)
+        exact = containments(self.regions, self.regions.hits(lng[mixed], lat[mixed], BORDER_PROBES), len(mixed))
+        for i, containment in zip(mixed.tolist(), exact):
+            found[i] = containment
+        snapped: list[int | None] = [None] * n
+        at_sea = mixed[[c.country_at is None for c in exact]] if len(mixed) else mixed
+        for i, region in zip(at_sea.tolist(), self._snap(lng[at_sea], lat[at_sea])):
+            snapped[i] = region
+        return found, snapped
 
     def reverse_many(self, points: Sequence[LngLat], lang: str | None = None) -> list[Place]:
         """reverse() for many points, vectorised in chunks; same answers, in order."""
@@ -127,7 +183,9 @@ class Geocoder:
         places: list[Place] = []
         for start in range(0, len(points), CHUNK):
             choices = self._choose_many(points[start:start + CHUNK])
-            self._details.prefetch(int(self.places.geonameid[c.row]) for c in choices if c.row is not None)
+            ids = [int(self.places.geonameid[c.row]) for c in choices if c.row is not None]
+            self._details.prefetch(ids)
+            self.areas.admin2.prefetch(code for code in (self._details.get(i).admin2_code for i in ids) if code)
             places.extend(self._place(choice, lang) for choice in choices)
         return places
 
@@ -135,11 +193,8 @@ class Geocoder:
         n = len(points)
         lng = np.fromiter((p.lng for p in points), dtype=np.float64, count=n)
         lat = np.fromiter((p.lat for p in points), dtype=np.float64, count=n)
-        found = containments(self.regions, self.regions.hits(lng, lat, BORDER_PROBES), n)
+        found, snapped = self._where_many(lng, lat)
         at_sea = np.array([f.country_at is None for f in found], dtype=bool)
-        snapped: list[int | None] = [None] * n
-        for i, region in zip(np.flatnonzero(at_sea).tolist(), self._snap(lng[at_sea], lat[at_sea])):
-            snapped[i] = region
         near = self._within_many(lng, lat, at_sea)
         choices = [self._choose(point, near[i], found[i], snapped[i]) for i, point in enumerate(points)]
         retry = [i for i, choice in enumerate(choices) if choice is None]
@@ -312,6 +367,7 @@ class Geocoder:
 
 def _grouped(owner: np.ndarray, rows: np.ndarray, dist: np.ndarray, n: int) -> list[list[tuple[float, int]]]:
     """Split within_many() output into n per-point lists of (distance_km, row), nearest first."""
-    bounds = np.searchsorted(owner, np.arange(n + 1)).tolist()
-    pairs = list(zip(dist.tolist(), rows.tolist()))
-    return [sorted(pairs[bounds[i]:bounds[i + 1]]) for i in range(n)]
+    order = np.lexsort((rows, dist, owner))                  # by point, then (distance, row) like sorted()
+    bounds = np.searchsorted(owner[order], np.arange(n + 1)).tolist()
+    pairs = list(zip(dist[order].tolist(), rows[order].tolist()))
+    return [pairs[bounds[i]:bounds[i + 1]] for i in range(n)]

@@ -57,9 +57,9 @@ class Regions:
         self.name = [r.name for r in records]
         geometry = shapely.from_wkb([r.wkb for r in records]) if records else np.empty(0, dtype=object)
         # One entry per polygon part (Norway has thousands of islands): tight boxes, small polygons.
-        self._parts, self._part_region = shapely.get_parts(geometry, return_index=True)
-        shapely.prepare(self._parts)
-        self._tree = shapely.STRtree(self._parts)
+        self.parts, self.part_region = shapely.get_parts(geometry, return_index=True)
+        shapely.prepare(self.parts)
+        self._tree = shapely.STRtree(self.parts)
         self.countries = frozenset(cc for cc, level in zip(self.country_code, self.level) if level == 0)
 
     def __len__(self) -> int:
@@ -72,10 +72,10 @@ class Regions:
         plng, plat = offset_points(lng, lat, offsets_km)
         probe_i, part_i = self._tree.query(shapely.points(plng, plat))
         if level is not None:
-            keep = self.level[self._part_region[part_i]] == level
+            keep = self.level[self.part_region[part_i]] == level
             probe_i, part_i = probe_i[keep], part_i[keep]
-        inside = shapely.contains_xy(self._parts[part_i], plng[probe_i], plat[probe_i])
-        probe_i, region_i = probe_i[inside], self._part_region[part_i[inside]]
+        inside = shapely.contains_xy(self.parts[part_i], plng[probe_i], plat[probe_i])
+        probe_i, region_i = probe_i[inside], self.part_region[part_i[inside]]
         order = np.argsort(probe_i, kind="stable")
         probe_i, region_i = probe_i[order], region_i[order]
         return Hits(probe_i // m, probe_i % m, region_i)
@@ -91,9 +91,9 @@ class Regions:
         parts = self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys)))
         if len(parts) == 0:
             return Containment()
-        inside = shapely.contains_xy(self._parts[parts][:, None], np.array(xs)[None, :], np.array(ys)[None, :])
+        inside = shapely.contains_xy(self.parts[parts][:, None], np.array(xs)[None, :], np.array(ys)[None, :])
         part_i, probe_i = np.nonzero(inside)
-        regions = self._part_region[parts[part_i]]
+        regions = self.part_region[parts[part_i]]
         return _fold(self, probe_i.tolist(), regions.tolist())
 
     def any_within(self, lng: np.ndarray, lat: np.ndarray, km: float, level: int = 0) -> np.ndarray:
@@ -102,7 +102,7 @@ class Regions:
         dlng = np.minimum(km / (KM_PER_DEGREE * np.maximum(np.cos(np.radians(lat)), 0.01)), 180.0)
         boxes = shapely.box(lng - dlng, lat - dlat, lng + dlng, lat + dlat)
         point_i, part_i = self._tree.query(boxes)
-        point_i = point_i[self.level[self._part_region[part_i]] == level]
+        point_i = point_i[self.level[self.part_region[part_i]] == level]
         near = np.zeros(len(lng), dtype=bool)
         near[point_i] = True
         # a box crossing +-180 is cut short above; treat those points as near, the probes decide

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -163,15 +162,27 @@ def load_areas(conn: sqlite3.Connection) -> AreaTables:
 
 
 class Admin2Names:
-    """admin2.get('CC.A1.A2') -> Area or None, read on demand (47k rows are not worth loading at start-up)."""
+    """admin2.get('CC.A1.A2') -> Area or None, read on demand and kept (47k rows are not worth loading at start-up)."""
+
+    BATCH = 500           # codes per IN (...) query
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self.get = lru_cache(maxsize=16384)(self._read)
+        self._cache: dict[str, Area | None] = {}
 
-    def _read(self, code: str) -> Area | None:
-        row = self._conn.execute("SELECT name, geonameid FROM admin2 WHERE code = ?", (code,)).fetchone()
-        return Area(*row) if row else None
+    def get(self, code: str) -> Area | None:
+        if code not in self._cache:
+            self.prefetch([code])
+        return self._cache[code]
+
+    def prefetch(self, codes: Iterable[str]) -> None:
+        """Read many admin-2 areas with a few queries (the batch path)."""
+        missing = sorted({c for c in codes if c not in self._cache})
+        for start in range(0, len(missing), self.BATCH):
+            chunk = missing[start:start + self.BATCH]
+            found = {code: Area(name, gid) for code, name, gid in self._conn.execute(
+                f"SELECT code, name, geonameid FROM admin2 WHERE code IN ({','.join('?' * len(chunk))})", chunk)}
+            self._cache.update((code, found.get(code)) for code in chunk)
 
 
 def load_regions(conn: sqlite3.Connection) -> list[RegionRecord]:

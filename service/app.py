@@ -21,7 +21,7 @@ from .maps.fonts import FontLibrary
 from .maps.sprites import SpriteLibrary
 from .maps.styles import StyleCatalog
 from .middleware import CORSMiddleware
-from .observe import Metrics, RequestObserver, route_template
+from .observe import Metrics, RequestObserver, access_log_for, route_template
 from .places_reload import PlacesReloader
 from .tiles.catalog import TileCatalog
 
@@ -31,12 +31,13 @@ log = logging.getLogger("tilegeo")
 def create_app(settings: Settings) -> Starlette:
     """The tilegeo ASGI app for `settings`; nothing is loaded until the lifespan starts."""
     metrics = Metrics()
+    access_log = access_log_for(settings.log_level)
     app = Starlette(
         routes=[*tiles.routes, *health.routes, *maps.routes, *styles.routes, *preview.routes, *geocode.routes,
                 *compat.routes, *openapi.routes],   # tiles first: the hot route is matched first
         middleware=[
             Middleware(CORSMiddleware, origins=settings.cors_origins),
-            Middleware(RequestObserver, metrics=metrics, log_queries=settings.log_queries),
+            Middleware(RequestObserver, metrics=metrics, access_log=access_log, log_queries=settings.log_queries),
             Middleware(Guard, settings=settings),
         ],
         exception_handlers={
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.access_log = access_log
     metrics.watch_caches(app.state)
     app.state.ready = False
     return app
@@ -74,6 +76,8 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         finally:
             app.state.ready = False
             watcher.cancel()
+            if app.state.access_log is not None:
+                app.state.access_log.flush()
 
 
 async def _watch_data(app: Starlette, places: PlacesReloader, interval: float) -> None:

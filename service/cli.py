@@ -119,7 +119,7 @@ def app_from_environ():
 
 
 def _configure_logging(settings: Settings) -> None:
-    from .observe import configure_logging   # buffered stderr: one access-log line per request stays cheap
+    from .observe import configure_logging
 
     configure_logging(settings.log_level)
 

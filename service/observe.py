@@ -5,12 +5,8 @@
 """
 from __future__ import annotations
 
-import atexit
 import logging
-import sys
-import threading
 import time
-from typing import BinaryIO
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
@@ -20,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-access_log = logging.getLogger("tilegeo.access")
+from .access_log import AccessLog
 
-PIPE_BUF = 4096            # the largest write Linux keeps whole on a pipe
+
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -87,9 +83,11 @@ def route_template(scope: Scope) -> str:
 class RequestObserver:
     """Pure ASGI middleware: one access-log line and one metrics sample per request."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, log_queries: bool = False) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, access_log: AccessLog | None = None,
+                 log_queries: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_log = access_log
         self.log_queries = log_queries
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -113,79 +111,24 @@ class RequestObserver:
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = route_template(scope)
         self.metrics.count_request(scope["method"], route, status, seconds)
-        if access_log.isEnabledFor(logging.INFO):
+        if self.access_log is not None:
             target = _full_target(scope) if self.log_queries else route
-            access_log.info("%s %s %d %.1fms", scope["method"], target, status, seconds * 1000)
+            self.access_log.write(scope["method"], target, status, seconds)
 
 
-class BatchedStreamHandler(logging.StreamHandler):
-    """Writes log lines to a binary stream through a buffer flushed every second, at once for warnings.
-
-    At the default level the access log writes one line per request; a system call per line
-    cost as much as the rest of a tile request. Batching them, like nginx's
-    `access_log ... buffer= flush=1s`, keeps every line and delays it by at most a second.
-    Give it a buffer of at most PIPE_BUF bytes: each write is then atomic on a pipe, so the
-    lines of several workers sharing one stderr never tear.
-    """
-
-    def __init__(self, stream: BinaryIO, interval: float = 1.0) -> None:
-        super().__init__(stream)
-        threading.Thread(target=self._flush_every, args=(interval,), name="log-flush", daemon=True).start()
-        atexit.register(self.flush)   # uvicorn's logging setup may drop us from logging.shutdown()'s list
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.stream.write((self.format(record) + self.terminator).encode("utf-8", "backslashreplace"))
-        except Exception:   # logging must never break a request: report it the logging way
-            self.handleError(record)
-            return
-        if record.levelno >= logging.WARNING:
-            self.flush()
-
-    def _flush_every(self, interval: float) -> None:
-        while True:
-            time.sleep(interval)
-            self.flush()
-
-
-class LogFormatter(logging.Formatter):
-    """The standard `%(asctime)s` format, with the date and time part built once per second.
-
-    `time.strftime` for every access-log line was a tenth of the cost of a cached tile request.
-    """
-
-    def __init__(self, fmt: str) -> None:
-        super().__init__(fmt)
-        self._second = -1
-        self._date_time = ""
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        second = int(record.created)
-        if second != self._second:          # handlers format under their lock: no race here
-            self._second = second
-            self._date_time = time.strftime(self.default_time_format, self.converter(record.created))
-        return f"{self._date_time},{int(record.msecs):03d}"
-
-
-def configure_logging(level: str, stream: BinaryIO | None = None) -> None:
-    """Log to `stream` (default: stderr, in PIPE_BUF batches) at `level`, once per process.
-
-    The logging HOWTO's "Optimization" switches are set too: the format uses no caller,
-    thread or process fields, so computing them for every record is wasted work.
-    """
+def configure_logging(level: str) -> None:
+    """Log to stderr at `level`, once per process (requests go to the AccessLog, not here)."""
     root = logging.getLogger()
-    if any(isinstance(handler, BatchedStreamHandler) for handler in root.handlers):
-        return
-    logging._srcfile = None
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
-    if stream is None:
-        stream = open(sys.stderr.fileno(), "wb", buffering=PIPE_BUF, closefd=False)
-    handler = BatchedStreamHandler(stream)
-    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
     root.setLevel(level.upper())
+
+
+def access_log_for(level: str) -> AccessLog | None:
+    """The access log when the level shows INFO lines (the default), else None."""
+    return AccessLog() if logging.getLevelName(level.upper()) in (logging.DEBUG, logging.INFO) else None
 
 
 def _full_target(scope: Scope) -> str:

@@ -1,16 +1,16 @@
 """The tile fast path keeps every behaviour: HEAD, cached tiles, batched access log, uvloop + httptools."""
-import io
-import logging
+import asyncio
+import os
+import re
 
 import uvicorn
 
-from service.observe import BatchedStreamHandler, LogFormatter, Metrics
+from service.access_log import PIPE_BUF, AccessLog
+from service.observe import Metrics
 from service.tiles.lru import TileLRU
 from service.tiles.mbtiles import MBTilesSource
 
 from .mbtiles_fixtures import vector_gzip_mbtiles
-
-FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def test_head_of_a_tile_has_the_get_headers_and_no_body(client):
@@ -53,31 +53,44 @@ def test_lru_skips_tiles_larger_than_its_item_limit():
     assert lru.get((0, 0, 0)) is TileLRU.MISSING and lru.size == 0
 
 
-class FlushCountingStream(io.BytesIO):
-    def __init__(self) -> None:
-        super().__init__()
-        self.flushes = 0
-
-    def flush(self) -> None:
-        self.flushes += 1
-
-
-def _record(level: int, message: str) -> logging.LogRecord:
-    return logging.LogRecord("tilegeo.access", level, __file__, 1, message, None, None)
+def _drain(read_fd: int) -> bytes:
+    os.set_blocking(read_fd, False)
+    try:
+        return os.read(read_fd, 1 << 16)
+    except BlockingIOError:
+        return b""
 
 
-def test_access_lines_are_buffered_but_warnings_are_flushed_at_once():
-    stream = FlushCountingStream()
-    handler = BatchedStreamHandler(stream, interval=3600)
-    handler.handle(_record(logging.INFO, "GET /tiles/{tileset}/{z}/{x}/{y_ext} 200 0.3ms"))
-    assert stream.flushes == 0 and stream.getvalue().endswith(b"200 0.3ms\n")
-    handler.handle(_record(logging.WARNING, "data rescan failed"))
-    assert stream.flushes == 1
+def test_access_lines_wait_in_the_buffer_until_flushed():
+    read_fd, write_fd = os.pipe()
+    log = AccessLog(fd=write_fd)
+
+    async def one_request() -> None:
+        log.write("GET", "/tiles/{tileset}/{z}/{x}/{y_ext}", 200, 0.0003)
+
+    asyncio.run(one_request())
+    assert _drain(read_fd) == b""
+    log.flush()
+    line = _drain(read_fd).decode()
+    assert line.endswith(" INFO tilegeo.access: GET /tiles/{tileset}/{z}/{x}/{y_ext} 200 0.3ms\n")
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", line)
+    os.close(read_fd), os.close(write_fd)
 
 
-def test_log_formatter_writes_the_standard_timestamp():
-    record = _record(logging.INFO, "GET /health 200 0.1ms")
-    assert LogFormatter(FORMAT).format(record) == logging.Formatter(FORMAT).format(record)
+def test_access_log_writes_whole_lines_at_most_pipe_buf_at_a_time():
+    read_fd, write_fd = os.pipe()
+    log = AccessLog(fd=write_fd)
+
+    async def many_requests() -> None:
+        for i in range(200):
+            log.write("GET", f"/route/{i}", 200, 0.001)
+            assert len(log.buffer) <= PIPE_BUF
+
+    asyncio.run(many_requests())
+    log.flush()
+    lines = b"".join(iter(lambda: _drain(read_fd), b"")).decode().splitlines()
+    assert [line.split()[5] for line in lines] == [f"/route/{i}" for i in range(200)]
+    os.close(read_fd), os.close(write_fd)
 
 
 def test_metrics_series_are_reused_per_route_and_status():

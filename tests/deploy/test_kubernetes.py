@@ -15,8 +15,8 @@ from service.config import OPTIONS, Settings, settings_from
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "kubernetes"
 K8S_VERSION = "1.37.0"
-# One worker with the embedded default after a load test, measured with `ps -o rss` (README, Deploy).
-MEASURED_RSS_MIB = 337
+# One worker with the embedded default (places, polygons, region grid), `ps -o rss` in the tile benchmark (README, Sizing).
+MEASURED_RSS_MIB = 452
 
 
 def documents() -> list[dict]:

@@ -55,6 +55,7 @@ class PlacesReloader:
         geocoder, error = await anyio.to_thread.run_sync(self._open)
         if geocoder is None and self.state.geocoder is not None and key is not None:
             log.error("keeping the previous places database: %s", error)   # a broken update
+            self.state.geocoder_error = f"update not loaded, still serving the previous file: {error}"
             return
         self._install(geocoder, error)
 

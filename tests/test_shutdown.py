@@ -5,25 +5,17 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
-from .live_server import free_port
+from .live_server import free_port, wait_healthy
 
 
 def _start(port: int, embedded) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--rescan-seconds", "0"]
     env = {**os.environ, "TILEGEO_EMBEDDED_DATA": str(embedded)}
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.05)   # polling interval while the port opens
-    process.kill()
-    raise RuntimeError(process.stdout.read().decode())
+    wait_healthy(f"http://127.0.0.1:{port}", process)
+    return process
 
 
 def _read_until(process: subprocess.Popen, marker: bytes) -> None:

@@ -6,7 +6,7 @@ environment variables and the README say the same things.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -93,7 +93,6 @@ class Settings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     remote_tiles: tuple[tuple[str, str], ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:

@@ -170,8 +170,3 @@ def _vector_layers(text: str | None, path: Path) -> tuple[dict[str, Any], ...]:
     except (ValueError, AttributeError):
         raise TileSourceError(f"{path}: metadata 'json' row is not valid JSON") from None
     return tuple(layer for layer in layers if isinstance(layer, dict) and "id" in layer)
-
-
-def is_mbtiles(path: Path) -> bool:
-    return path.suffix == ".mbtiles" and path.is_file() and not path.name.startswith(".")
-

@@ -40,13 +40,19 @@ def live_server(*args: str, env: dict[str, str] | None = None, timeout: float = 
         wait_healthy(base, process, timeout, output, https)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         output.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within 10 s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 30.0, output=None,

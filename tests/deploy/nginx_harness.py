@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..live_server import free_port, wait_healthy
+from ..live_server import free_port, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE_CONF = REPO / "deploy" / "nginx" / "tilegeo-cache.conf"
@@ -56,7 +56,7 @@ def tilegeo_backend(data: Path, embedded: Path) -> Iterator[tuple[str, subproces
         wait_healthy(f"http://127.0.0.1:{port}", process, 30)
         yield f"127.0.0.1:{port}", process
     finally:
-        _stop(process)
+        stop(process)
         log.close()
 
 
@@ -96,7 +96,7 @@ def nginx(workdir: Path, upstreams: list[str]) -> Iterator[int]:
         _wait_listening(port, process, workdir)
         yield port
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _replace_once(text: str, pattern: str, replacement: str) -> str:
@@ -120,12 +120,3 @@ def _wait_listening(port: int, process: subprocess.Popen, workdir: Path, timeout
             time.sleep(0.05)   # polling interval while nginx binds, not synchronisation by sleep
     raise RuntimeError(f"nginx did not listen on {port} within {timeout} s")
 
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()

@@ -6,9 +6,12 @@ the polygons containing the cell's centre, robustly. Likewise a cell of open sea
 within `sea_km` has nothing to snap to. Only the cells along boundaries and coasts keep the exact
 polygon tests of regions.py. The answers are the exact ones, not an approximation.
 
+The remaining cells keep a short list of the polygon parts that come near them (within the probe
+distance), so their points skip the spatial-index query too: a slot below MIXED names that list.
+
 Built from the polygons by scan-line filling (even-odd rule, at cell centres) and by marking the
-cells near points along every boundary; ~1-2 s of numpy work, so the engine builds it in a
-background thread and uses the polygons alone until it is ready.
+cells near points along every boundary; ~2-3 s of numpy and shapely work, so the engine builds it
+in a background thread and uses the polygons alone until it is ready.
 """
 from __future__ import annotations
 
@@ -22,13 +25,15 @@ from .regions import KM_PER_DEGREE, Containment, Regions
 CELL = 0.1                 # degrees; 3600 x 1800 cells
 STEP = CELL / 2            # boundaries are densified to points at most this far apart
 MAX_LAT = 80.0             # beyond this, degree cells are too narrow for the probes: always exact
-MIXED = -1                 # slot value: ask the polygons
+MIXED = -1                 # slot value: ask the polygons (a slot below it: among parts_near(slot))
 OPEN_SEA = 0               # slot value: no polygon contains or comes near the point
 CHUNK = 250_000            # boundary points marked per numpy step
+BOX_CHUNK = 20_000         # cells per query for their nearby parts
 
 
 class RegionGrid:
-    """slot(lng, lat) -> MIXED, OPEN_SEA or an index into `answers` (a Containment)."""
+    """slot(lng, lat) -> an index into `answers` (a Containment; OPEN_SEA is the empty one) or, below
+    zero, a cell for the polygon tests: MIXED, or a cell with a list of nearby parts (parts_near)."""
 
     def __init__(self, regions: Regions, border_km: float, sea_km: float) -> None:
         self.width, self.height = round(360 / CELL), round(180 / CELL)
@@ -47,9 +52,12 @@ class RegionGrid:
         slots = np.full(self.height * self.width, MIXED, dtype=np.int32)
         slots[sea.ravel()] = OPEN_SEA
         slots[cells] = slot.ravel() + 1
+        listed, self._nearby_start, self._nearby_parts = _nearby_parts(regions, slots, self.width, border_km)
+        slots[listed] = MIXED - 1 - np.arange(len(listed), dtype=np.int32)
         self._slots = slots
         self._flat = memoryview(slots)               # plain ints for the single-lookup path
         self.answers = [Containment()] + [_answer(regions, k, base) for k in pairs.tolist()]
+        self._contains = [tuple(r for r in (a.country_at, a.admin1_at) if r is not None) for a in self.answers]
 
     def slot(self, lng: float, lat: float) -> int:
         row = min(int((lat + 90.0) / CELL), self.height - 1)
@@ -61,12 +69,61 @@ class RegionGrid:
         col = np.clip(((lng + 180.0) / CELL).astype(np.int64), 0, self.width - 1)
         return self._slots[row * self.width + col]
 
+    def regions_at(self, lng: float, lat: float) -> tuple[int, ...] | None:
+        """The regions containing a point, when its cell knows them (every point of a clear cell is
+        inside the same polygons, of open sea in none); None for a cell near a boundary."""
+        slot = self._flat[min(int((lat + 90.0) / CELL), self.height - 1) * self.width
+                          + min(int((lng + 180.0) / CELL), self.width - 1)]
+        return self._contains[slot] if slot >= 0 else None
+
+    def parts_near(self, slot: int) -> np.ndarray:
+        """Polygon parts (indexes into Regions.parts) that may contain a probe of a point in a listed cell."""
+        k = MIXED - 1 - slot
+        return self._nearby_parts[self._nearby_start[k]:self._nearby_start[k + 1]]
+
+    def parts_near_many(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For listed-cell slots: (owner, part) pairs, every nearby part of every slot's cell."""
+        k = MIXED - 1 - slots
+        start, stop = self._nearby_start[k], self._nearby_start[k + 1]
+        count = stop - start
+        owner = np.repeat(np.arange(len(slots)), count)
+        index = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + np.repeat(start, count)
+        return owner, self._nearby_parts[index]
+
 
 def _answer(regions: Regions, key: int, base: int) -> Containment:
     country, admin1 = divmod(key, base)
     admin1 -= 1
     return Containment(country, frozenset([regions.country_code[country]]),
                        admin1 if admin1 >= 0 else None, frozenset([admin1]) if admin1 >= 0 else frozenset())
+
+
+def _nearby_parts(regions: Regions, slots: np.ndarray, width: int,
+                  border_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which MIXED cells get a list, and the lists as CSR (start, parts): the parts whose box comes
+    within border_km (the probe distance) of the cell, a superset of what a point's probes can hit."""
+    cells = np.flatnonzero(slots == MIXED)
+    row, col = cells // width, cells % width
+    lat0 = -90.0 + row * CELL
+    lng0 = -180.0 + col * CELL
+    margin_lat = border_km / KM_PER_DEGREE + 1e-6
+    poleward = np.minimum(np.maximum(np.abs(lat0), np.abs(lat0 + CELL)) + margin_lat, 90.0)
+    margin_lng = np.minimum(border_km / (KM_PER_DEGREE * np.maximum(np.cos(np.radians(poleward)), 0.01)) + 1e-6, 180.0)
+    # near the poles and where probes wrap across +-180 the cells stay MIXED (the index query decides)
+    keep = (np.abs(_row_lat(len(slots) // width))[row] <= MAX_LAT) & (lng0 - margin_lng > -180.0) \
+        & (lng0 + CELL + margin_lng < 180.0)
+    cells, lat0, lng0, margin_lng = cells[keep], lat0[keep], lng0[keep], margin_lng[keep]
+    owners, parts = [], []
+    for first in range(0, len(cells), BOX_CHUNK):      # shapely boxes cost ~300 bytes each while they live
+        pick = slice(first, first + BOX_CHUNK)
+        owner, part = regions.parts_in_boxes(lng0[pick] - margin_lng[pick], lat0[pick] - margin_lat,
+                                             lng0[pick] + CELL + margin_lng[pick], lat0[pick] + CELL + margin_lat)
+        order = np.lexsort((part, owner))
+        owners.append(owner[order].astype(np.int32) + first)
+        parts.append(part[order].astype(np.int32))
+    owner, part = np.concatenate(owners), np.concatenate(parts)
+    start = np.searchsorted(owner, np.arange(len(cells) + 1)).astype(np.int64)
+    return cells, start, part
 
 
 def _row_lat(height: int) -> np.ndarray:

@@ -1,21 +1,24 @@
-"""Places near a point, on the sphere: a k-d tree over unit-sphere x/y/z, so poles and the +-180 line just work.
+"""Places near a point, on the sphere: buckets of 0.05 x 0.05 degrees, then an exact distance test.
 
-Straight-line (chord) distance between unit vectors grows monotonically with the great-circle
-distance, so a ball around the query vector holds exactly the places within the matching radius.
-scipy's cKDTree replaced an rtree (libspatialindex) index here: measured on the same points, an
-8 km query took ~85 us through rtree's ctypes wrapper (~20 us per call before any work), ~17 us
-with cKDTree; its batch form is one call for many points, and its queries are safe from any thread.
+Places are sorted by bucket, row by row, so the buckets of one bucket row that a query circle
+overlaps are one slice of the sorted columns: per bucket row, two bisections over that row's
+non-empty buckets find it. Distances are chords between unit-sphere x/y/z
+vectors, so the poles and the +-180 line just work. A single query is plain Python: scipy's
+cKDTree costs 20-50 us per call before any work and an rtree index ~85 us, where a typical 8 km
+query here takes a few us (loadtests/bench_geocode.py measures the whole lookup).
 """
 from __future__ import annotations
 
-import itertools
 import math
+from array import array
+from bisect import bisect_left, bisect_right
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
-FEW = 16                  # up to this many places, plain floats are faster than numpy's per-call cost
+CELL = 0.05               # degrees per bucket side: 8 km queries scan ~2x the circle's area
+WIDTH, HEIGHT = round(360 / CELL), round(180 / CELL)
+EPS_DEG = 1e-9            # widens every window a little: the exact chord test decides
 
 
 def unit_xyz(lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -50,51 +53,139 @@ def arc_km(chord_length):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord_length / 2, 1.0))
 
 
+def bucket_key(lng, lat):
+    """Row-major bucket number of points (floats or arrays); bucket_key(-180, -90) -> 0."""
+    row = np.clip(np.floor((np.asarray(lat) + 90.0) / CELL), 0, HEIGHT - 1).astype(np.int64)
+    col = np.clip(np.floor((np.asarray(lng) + 180.0) / CELL), 0, WIDTH - 1).astype(np.int64)
+    return row * WIDTH + col
+
+
+def window(lng: float, lat: float, km: float) -> tuple[range, list[tuple[int, int]]]:
+    """The bucket rows and column spans (inclusive, split at +-180) a circle of `km` may touch.
+
+    The circle's longitude half-width is asin(sin(a) / cos(lat)) for an angular radius a; a circle
+    reaching a pole takes whole rows.
+    """
+    a = min(km / EARTH_RADIUS_KM, math.pi)
+    dlat = math.degrees(a) + EPS_DEG
+    row0 = max(0, math.floor((lat - dlat + 90.0) / CELL))
+    row1 = min(HEIGHT - 1, math.floor((lat + dlat + 90.0) / CELL))
+    rows = range(row0, row1 + 1)
+    spread = math.sin(a) / max(math.cos(math.radians(lat)), 1e-12)
+    if lat + dlat >= 90.0 or lat - dlat <= -90.0 or spread >= 1.0:
+        return rows, [(0, WIDTH - 1)]
+    dlng = math.degrees(math.asin(spread)) + EPS_DEG
+    col0 = math.floor((lng - dlng + 180.0) / CELL)
+    col1 = math.floor((lng + dlng + 180.0) / CELL)
+    if col1 - col0 + 1 >= WIDTH:
+        return rows, [(0, WIDTH - 1)]
+    if col0 < 0:
+        return rows, [(col0 + WIDTH, WIDTH - 1), (0, col1)]
+    if col1 >= WIDTH:
+        return rows, [(col0, WIDTH - 1), (0, col1 - WIDTH)]
+    return rows, [(col0, col1)]
+
+
 class NearestPlaces:
-    """Places (rows of a lng/lat table) within a radius or nearest to a point; built from arrays."""
+    """Places (rows of a lng/lat table) within a radius of a point; built from arrays."""
 
     def __init__(self, lng: np.ndarray, lat: np.ndarray) -> None:
-        self.xyz = np.ascontiguousarray(unit_xyz(lng, lat))
-        self._x, self._y, self._z = (self.xyz[:, i].tolist() for i in range(3))
-        self.size = len(self.xyz)
-        self._tree = cKDTree(self.xyz if self.size else np.empty((0, 3)))
+        keys = bucket_key(lng, lat) if len(lng) else np.empty(0, np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.size = len(order)
+        self._keys = keys[order]                             # ascending: a bucket row's span is one slice
+        self.order = order                                   # position in bucket order -> row
+        self._xyz = np.ascontiguousarray(unit_xyz(np.asarray(lng)[order], np.asarray(lat)[order]))
+        # the same, as plain Python objects for the single-lookup path
+        # per bucket row: its non-empty buckets' columns, and where each starts (plus where the row ends)
+        first = np.flatnonzero(np.diff(self._keys, prepend=-1))
+        bucket_row, bucket_col = self._keys[first] // WIDTH, self._keys[first] % WIDTH
+        bounds = np.searchsorted(bucket_row, np.arange(HEIGHT + 1)).tolist()
+        cols, starts = bucket_col.tolist(), first.tolist() + [self.size]
+        # compact arrays, not lists of int and float objects: a query then touches a few cache lines
+        self._row_cols = [array("H", cols[a:b]) for a, b in zip(bounds, bounds[1:])]
+        self._row_starts = [array("i", starts[a:b + 1]) for a, b in zip(bounds, bounds[1:])]
+        self._order_list = array("i", order.tolist())
+        self._xyz_flat = array("d", self._xyz.ravel().tolist())      # x0, y0, z0, x1, ...
 
-    def within(self, lng: float, lat: float, km: float) -> list[tuple[float, int]]:
-        """(distance_km, row) of every place within `km`, nearest first."""
+    def within(self, lng: float, lat: float, km: float) -> list[tuple[float, int, int]]:
+        """(distance_km, row, position) of every place within `km`, nearest first (ties by row).
+
+        The position is the place's index in bucket order (`order[position] == row`): tables kept in
+        that order are read near each other for the places of one query, which the CPU cache rewards.
+        """
         phi, lam = math.radians(lat), math.radians(lng)
         cos_phi = math.cos(phi)
         x, y, z = cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)
-        rows = self._tree.query_ball_point((x, y, z), chord(km), return_sorted=False)
-        if len(rows) > FEW:                       # many places: one numpy pass beats a Python loop
-            rows = np.array(rows)
-            km_away = arc_km(np.linalg.norm(self.xyz[rows] - (x, y, z), axis=1))
-            return sorted(zip(km_away.tolist(), rows.tolist()))
-        xs, ys, zs = self._x, self._y, self._z
+        limit = chord(km) ** 2
+        xyz, order = self._xyz_flat, self._order_list
         found = []
-        for row in rows:
-            c = math.sqrt((xs[row] - x) ** 2 + (ys[row] - y) ** 2 + (zs[row] - z) ** 2)
-            found.append((2 * EARTH_RADIUS_KM * math.asin(min(c / 2, 1.0)), row))
+        for start, stop in self._slices(*window(lng, lat, km)):
+            for i in range(start, stop):
+                dx, dy, dz = xyz[3 * i] - x, xyz[3 * i + 1] - y, xyz[3 * i + 2] - z
+                d2 = dx * dx + dy * dy + dz * dz
+                if d2 <= limit:
+                    found.append((2 * EARTH_RADIUS_KM * math.asin(min(math.sqrt(d2) / 2, 1.0)), order[i], i))
         found.sort()
         return found
 
+    def _slices(self, rows: range, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """(start, stop) in bucket order of the places in the window, one slice per bucket row and span."""
+        slices = []
+        row_cols, row_starts = self._row_cols, self._row_starts
+        for row in rows:
+            cols = row_cols[row]
+            if cols:
+                for col0, col1 in spans:
+                    first, last = bisect_left(cols, col0), bisect_right(cols, col1)
+                    if first < last:
+                        starts = row_starts[row]
+                        slices.append((starts[first], starts[last]))
+        return slices
+
     def within_many(self, lng: np.ndarray, lat: np.ndarray, km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For n points: (owner, row, distance_km) of every place within `km`, grouped by point (owner ascending)."""
-        q = np.ascontiguousarray(unit_xyz(lng, lat))
-        if self.size == 0 or len(q) == 0:
+        n = len(lng)
+        if self.size == 0 or n == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-        found = self._tree.query_ball_point(q, chord(km), return_sorted=False)
-        counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-        rows = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=int(counts.sum()))
-        owner = np.repeat(np.arange(len(q)), counts)
-        return owner, rows, arc_km(np.linalg.norm(self.xyz[rows] - q[owner], axis=1))
-
-    def nearest(self, lng: float, lat: float, k: int) -> list[tuple[float, int]]:
-        """(distance_km, row) of the k nearest places, nearest first."""
-        if self.size == 0:
-            return []
-        k = min(k, self.size)
-        chords, rows = self._tree.query(unit_xyz(np.array([lng]), np.array([lat]))[0], k=[*range(1, k + 1)])
-        return sorted(zip(arc_km(np.asarray(chords)).tolist(), np.asarray(rows).tolist()))
+        owner, first, last = _spans(np.asarray(lng, np.float64), np.asarray(lat, np.float64), km)
+        start = np.searchsorted(self._keys, first, side="left")
+        stop = np.searchsorted(self._keys, last + 1, side="left")
+        count = np.maximum(stop - start, 0)
+        total = int(count.sum())
+        owner = np.repeat(owner, count)
+        index = np.arange(total) - np.repeat(np.cumsum(count) - count, count) + np.repeat(start, count)
+        q = np.ascontiguousarray(unit_xyz(lng, lat))
+        d2 = ((self._xyz[index] - q[owner]) ** 2).sum(axis=1)
+        keep = d2 <= chord(km) ** 2
+        owner, index, d2 = owner[keep], index[keep], d2[keep]
+        order = np.argsort(owner, kind="stable")
+        return owner[order], self.order[index[order]], arc_km(np.sqrt(d2[order]))
 
     def close(self) -> None:
         """Nothing to release (kept for the Geocoder's close())."""
+
+
+def _spans(lng: np.ndarray, lat: np.ndarray, km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """window() for arrays: (point, first key, last key) of every bucket-row span."""
+    a = min(km / EARTH_RADIUS_KM, math.pi)
+    dlat = math.degrees(a) + EPS_DEG
+    row0 = np.maximum(0, np.floor((lat - dlat + 90.0) / CELL)).astype(np.int64)
+    row1 = np.minimum(HEIGHT - 1, np.floor((lat + dlat + 90.0) / CELL)).astype(np.int64)
+    spread = math.sin(a) / np.maximum(np.cos(np.radians(lat)), 1e-12)
+    dlng = np.degrees(np.arcsin(np.minimum(spread, 1.0))) + EPS_DEG
+    col0 = np.floor((lng - dlng + 180.0) / CELL).astype(np.int64)
+    col1 = np.floor((lng + dlng + 180.0) / CELL).astype(np.int64)
+    full = (lat + dlat >= 90.0) | (lat - dlat <= -90.0) | (spread >= 1.0) | (col1 - col0 + 1 >= WIDTH)
+    west, east = ~full & (col0 < 0), ~full & (col1 >= WIDTH)
+    # span 1 of every point, span 2 where the window wraps across +-180
+    lo = np.where(full, 0, np.where(west, col0 + WIDTH, col0))
+    hi = np.where(full | west | east, WIDTH - 1, col1)
+    wrap = np.flatnonzero(west | east)
+    point = np.concatenate([np.arange(len(lng)), wrap])
+    lo = np.concatenate([lo, np.zeros(len(wrap), np.int64)])
+    hi = np.concatenate([hi, np.where(west[wrap], col1[wrap], col1[wrap] - WIDTH)])
+    rows = (row1 - row0 + 1)[point]
+    owner = np.repeat(point, rows)
+    row = np.repeat(row0[point], rows) + np.arange(int(rows.sum())) - np.repeat(np.cumsum(rows) - rows, rows)
+    return owner, row * WIDTH + np.repeat(lo, rows), row * WIDTH + np.repeat(hi, rows)

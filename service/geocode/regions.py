@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import shapely
@@ -18,6 +18,7 @@ import shapely
 from .store import RegionRecord
 
 KM_PER_DEGREE = 111.195
+Known = Callable[[float, float], "tuple[int, ...] | None"]   # regions known to contain a point, or None
 COMPASS = ((0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0))   # unit (east, north) steps
 DIAGONALS = ((0.7071, 0.7071), (0.7071, -0.7071), (-0.7071, -0.7071), (-0.7071, 0.7071))
 
@@ -60,6 +61,9 @@ class Regions:
         self.parts, self.part_region = shapely.get_parts(geometry, return_index=True)
         shapely.prepare(self.parts)
         self._tree = shapely.STRtree(self.parts)
+        self._bounds_array = shapely.bounds(self.parts)
+        self._bounds = [tuple(b) for b in self._bounds_array.tolist()]   # for plain-Python box tests
+        self._part_level = self.level[self.part_region].tolist()
         self.countries = frozenset(cc for cc, level in zip(self.country_code, self.level) if level == 0)
 
     def __len__(self) -> int:
@@ -74,27 +78,100 @@ class Regions:
         if level is not None:
             keep = self.level[self.part_region[part_i]] == level
             probe_i, part_i = probe_i[keep], part_i[keep]
+        return self._contained(probe_i, part_i, plng, plat, m)
+
+    def hits_among(self, lng: np.ndarray, lat: np.ndarray, offsets_km: np.ndarray,
+                   owner: np.ndarray, part: np.ndarray) -> Hits:
+        """hits() when the candidate parts of each point are known: (owner point, part) pairs, no index query."""
+        m = len(offsets_km)
+        plng, plat = offset_points(lng, lat, offsets_km)
+        probe_i = (owner[:, None] * m + np.arange(m)).ravel()
+        return self._contained(probe_i, np.repeat(part, m), plng, plat, m)
+
+    def _contained(self, probe_i: np.ndarray, part_i: np.ndarray, plng: np.ndarray, plat: np.ndarray, m: int) -> Hits:
+        """Hits from candidate (probe, part) pairs: those where the part contains the probe, by probe then part."""
         inside = shapely.contains_xy(self.parts[part_i], plng[probe_i], plat[probe_i])
-        probe_i, region_i = probe_i[inside], self.part_region[part_i[inside]]
-        order = np.argsort(probe_i, kind="stable")
-        probe_i, region_i = probe_i[order], region_i[order]
+        probe_i, part_i = probe_i[inside], part_i[inside]
+        order = np.lexsort((part_i, probe_i))
+        probe_i, region_i = probe_i[order], self.part_region[part_i[order]]
         return Hits(probe_i // m, probe_i % m, region_i)
 
+    def parts_in_boxes(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(box, part) pairs where a part's bounding box meets a box."""
+        box_i, part_i = self._tree.query(shapely.box(x0, y0, x1, y1))
+        return box_i, part_i
 
-    def locate(self, lng: float, lat: float, offsets_km: np.ndarray) -> "Containment":
-        """containments() for one point, without the per-probe overhead of hits() (the single-lookup path)."""
+
+    def locate(self, lng: float, lat: float, offsets_km: np.ndarray, parts: np.ndarray | None = None,
+               known: Known | None = None) -> "Containment":
+        """containments() for one point, without the per-probe overhead of hits() (the single-lookup path).
+
+        `parts`, when given, are candidate parts known to include every part that may contain a probe;
+        `known(x, y)` may answer which regions contain a probe (None: test it), sparing polygon tests.
+        """
         cos_lat = max(math.cos(math.radians(lat)), 0.01)
         xs = [lng + east / (KM_PER_DEGREE * cos_lat) for east, _ in offsets_km.tolist()]
         ys = [min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0) for _, north in offsets_km.tolist()]
         if min(xs) < -180.0 or max(xs) >= 180.0:          # the probes wrap around +-180
             return containments(self, self.hits(np.array([lng]), np.array([lat]), offsets_km), 1)[0]
-        parts = self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys)))
-        if len(parts) == 0:
-            return Containment()
-        inside = shapely.contains_xy(self.parts[parts][:, None], np.array(xs)[None, :], np.array(ys)[None, :])
-        part_i, probe_i = np.nonzero(inside)
-        regions = self.part_region[parts[part_i]]
-        return _fold(self, probe_i.tolist(), regions.tolist())
+        if parts is None:
+            parts = np.sort(self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys))))
+        probes, regions = [], []
+        tests = []                                         # probes for the polygon test
+        for probe, (x, y) in enumerate(zip(xs, ys)):
+            answer = known(x, y) if known is not None else None
+            if answer is None:
+                tests.append(probe)
+            else:
+                probes.extend([probe] * len(answer))
+                regions.extend(answer)
+        # only the (part, probe) pairs whose box test passes go to the polygon test, part by part
+        bounds = self._bounds
+        pair_part, pair_x, pair_y, pair_probe = [], [], [], []
+        for part in parts.tolist():
+            x0, y0, x1, y1 = bounds[part]
+            for probe in tests:
+                x, y = xs[probe], ys[probe]
+                if x0 <= x <= x1 and y0 <= y <= y1:
+                    pair_part.append(part)
+                    pair_x.append(x)
+                    pair_y.append(y)
+                    pair_probe.append(probe)
+        if pair_part:
+            inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
+            region_of = self.part_region
+            probes += [p for p, hit in zip(pair_probe, inside) if hit]
+            regions += [int(region_of[part]) for part, hit in zip(pair_part, inside) if hit]
+        return _fold(self, probes, regions) if probes else Containment()
+
+    def snap(self, lng: float, lat: float, offsets_km: np.ndarray, per_ring: int) -> int | None:
+        """nearest_ring_hit() of hits(level=0) for one point (the single-lookup path).
+
+        offsets_km are rings of per_ring probes, inner rings first; the first ring with a hit decides,
+        and in it the first probe. The innermost ring is tested alone first: it settles most points.
+        """
+        reach = float(np.abs(offsets_km).max())
+        dlat = reach / KM_PER_DEGREE
+        cos_lat = max(math.cos(math.radians(lat)), 0.01)
+        dlng = reach / (KM_PER_DEGREE * cos_lat)
+        if lng - dlng < -180.0 or lng + dlng >= 180.0 or abs(lat) + dlat >= 90.0:   # wraps: the array path
+            hits = self.hits(np.array([lng]), np.array([lat]), offsets_km, level=0)
+            return nearest_ring_hit(hits, 1, per_ring)[0]
+        near = np.sort(self._tree.query(shapely.box(lng - dlng, lat - dlat, lng + dlng, lat + dlat)))
+        near = near[self.level[self.part_region[near]] == 0]
+        if len(near) == 0:
+            return None
+        box = self._bounds_array[near]
+        xs = lng + offsets_km[:, 0] / (KM_PER_DEGREE * cos_lat)
+        ys = np.clip(lat + offsets_km[:, 1] / KM_PER_DEGREE, -90.0, 90.0)
+        for probes in (slice(0, per_ring), slice(per_ring, None)):
+            x, y = xs[probes, None], ys[probes, None]
+            probe_i, part_i = np.nonzero((box[:, 0] <= x) & (x <= box[:, 2]) & (box[:, 1] <= y) & (y <= box[:, 3]))
+            if len(probe_i):
+                inside = shapely.contains_xy(self.parts[near[part_i]], x[probe_i, 0], y[probe_i, 0])
+                if inside.any():
+                    return int(self.part_region[near[part_i[int(np.argmax(inside))]]])
+        return None
 
     def any_within(self, lng: np.ndarray, lat: np.ndarray, km: float, level: int = 0) -> np.ndarray:
         """Bool per point: does any region's bounding box come within ~km (a quick pre-filter)?"""
@@ -129,10 +206,15 @@ def containments(regions: Regions, hits: Hits, n: int) -> list[Containment]:
     result = [Containment()] * n
     bounds = np.searchsorted(hits.point, np.arange(n + 1)).tolist()
     probes, regs = hits.probe.tolist(), hits.region.tolist()
+    seen: dict[tuple[tuple[int, ...], tuple[int, ...]], Containment] = {}     # neighbours share hit patterns
     for i in range(n):
         a, b = bounds[i], bounds[i + 1]
         if a != b:
-            result[i] = _fold(regions, probes[a:b], regs[a:b])
+            key = (tuple(probes[a:b]), tuple(regs[a:b]))
+            found = seen.get(key)
+            if found is None:
+                found = seen[key] = _fold(regions, probes[a:b], regs[a:b])
+            result[i] = found
     return result
 
 

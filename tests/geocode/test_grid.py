@@ -32,9 +32,15 @@ def assert_grid_agrees(regions: Regions, grid: RegionGrid, lng_lat: np.ndarray) 
     answered = 0
     for (lng, lat), slot in zip(lng_lat.tolist(), slots.tolist()):
         assert slot == grid.slot(lng, lat)
-        if slot != MIXED:
+        if slot >= 0:
             assert grid.answers[slot] == regions.locate(lng, lat, BORDER_PROBES), (lng, lat)
+            assert grid.regions_at(lng, lat) == tuple(
+                r for r in (grid.answers[slot].country_at, grid.answers[slot].admin1_at) if r is not None)
             answered += 1
+        elif slot < MIXED:                     # a listed cell: its nearby parts give the index's answer
+            assert regions.locate(lng, lat, BORDER_PROBES, grid.parts_near(slot)) == \
+                regions.locate(lng, lat, BORDER_PROBES), (lng, lat)
+            assert grid.regions_at(lng, lat) is None
     return answered
 
 
@@ -49,8 +55,9 @@ def test_the_grid_agrees_with_the_polygons_on_the_fixture_world(places_file: Pat
 
 def test_points_near_a_border_or_coast_are_left_to_the_polygons(places_file: Path):
     grid = RegionGrid(regions_of(places_file), BORDER_KM, SEA_KM)
-    assert grid.slot(-84.5125, 39.1016) == MIXED          # 0.4 km from the fixture's Ohio/Kentucky line
-    assert grid.slot(-100.0, 40.0) not in (MIXED, OPEN_SEA)
+    assert grid.slot(-84.5125, 39.1016) < MIXED           # 0.4 km from the fixture's Ohio/Kentucky line: listed
+    assert grid.slot(-100.0, 40.0) > OPEN_SEA
+    assert grid.slot(0.0, 85.0) == MIXED                   # beyond MAX_LAT: always the index query
     assert grid.slot(-150.0, 0.0) == OPEN_SEA
 
 

@@ -29,17 +29,33 @@ def test_places_within_a_radius_cross_the_antimeridian_and_the_pole():
     lng = np.array([179.95, -170.0, 0.0, 180.0])
     lat = np.array([-16.8, -16.8, 89.95, 89.9])
     index = NearestPlaces(lng, lat)
-    [(km, row)] = index.within(-179.99, -16.8, 10.0)
-    assert row == 0 and km == pytest.approx(6.4, abs=0.1)
-    assert [row for _, row in index.within(100.0, 89.99, 20.0)] == [2, 3]
+    [(km, row, position)] = index.within(-179.99, -16.8, 10.0)
+    assert row == 0 and index.order[position] == 0 and km == pytest.approx(6.4, abs=0.1)
+    assert [row for _, row, _ in index.within(100.0, 89.99, 20.0)] == [2, 3]
     owner, rows, km = index.within_many(np.array([-179.99, 100.0, 0.0]), np.array([-16.8, 89.99, 0.0]), 20.0)
     assert sorted(zip(owner.tolist(), rows.tolist())) == [(0, 0), (1, 2), (1, 3)]
     assert km[owner == 0][0] == pytest.approx(6.4, abs=0.1)
 
 
-def test_nearest_k_is_sorted_by_great_circle_distance():
-    index = NearestPlaces(np.array([179.95, -170.0, 170.0]), np.array([-16.8, -16.8, -16.8]))
-    assert [row for _, row in index.nearest(-179.99, -16.8, 2)] == [0, 1]
+@pytest.mark.parametrize("km", [0.5, 8.0, 22.2, 50.0, 400.0])
+def test_the_buckets_find_exactly_the_places_within_a_radius(km: float):
+    """Against brute force on random places and points, polar caps and the antimeridian included."""
+    rng = np.random.default_rng(int(km * 10))
+    lng, lat = rng.uniform(-180, 180, 4000), np.degrees(np.arcsin(rng.uniform(-1, 1, 4000)))
+    lng[:300], lat[:300] = rng.uniform(179.5, 180, 300) * rng.choice([-1, 1], 300), rng.uniform(-60, 60, 300)
+    lat[300:400] = rng.uniform(88, 90, 100)
+    index = NearestPlaces(lng, lat)
+    points = np.column_stack([lng[:600] + rng.normal(0, 0.2, 600), lat[:600] + rng.normal(0, 0.2, 600)])
+    points[:, 0] = (points[:, 0] + 180) % 360 - 180
+    points[:, 1] = np.clip(points[:, 1], -90, 90)
+    owner, rows, distance = index.within_many(points[:, 0], points[:, 1], km)
+    for i, (x, y) in enumerate(points.tolist()):
+        truth = np.flatnonzero(haversine_km(x, y, lng, lat) <= km)
+        found = index.within(x, y, km)
+        assert sorted(row for _, row, _ in found) == sorted(truth.tolist()) == sorted(rows[owner == i].tolist())
+        assert [d for d, _, _ in found] == sorted(d for d, _, _ in found)
+        assert np.allclose([d for d, _, _ in found], haversine_km(x, y, lng[[r for _, r, _ in found]],
+                                                                  lat[[r for _, r, _ in found]]), atol=1e-6)
 
 
 def test_probes_wrap_across_the_antimeridian_and_stop_at_the_poles():

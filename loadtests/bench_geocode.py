@@ -1,7 +1,7 @@
 """In-process reverse-geocoding benchmark: tilegeo's Geocoder side by side with PyPI `reverse_geocoder`.
 
     pip install reverse_geocoder        # for the comparison only; not a tilegeo dependency
-    python loadtests/bench_geocode.py [--places data/places.sqlite] [--batch 100000] [--single 5000]
+    python loadtests/bench_geocode.py [--places data/places.sqlite] [--batch 100000] [--single 5000] [--runs 3]
 
 Each engine runs in its own child process (so start-up time and RSS are its own) on the same
 seeded points: half jittered GeoNames place coordinates (land, where photos are), half uniform on
@@ -9,7 +9,9 @@ the sphere (mostly ocean). Reported: start-up (until the first answer), full spe
 builds its region grid in a background thread; answers are the same before, only slower), RSS,
 single-lookup p50/p99 (one call per point, wall and this thread's CPU time), a batch of --batch
 points (one call), and on the border set of tests/geocode the share of cases whose country and
-state are right. Not a test: numbers depend on the machine, so CPU time is shown next to wall.
+state are right. Not a test: numbers depend on the machine, so CPU time is shown next to wall, and
+every engine runs --runs times (fresh processes, engines alternating): the table shows medians
+with the spread, because one run on a shared machine can be 20 % off either way.
 """
 from __future__ import annotations
 
@@ -144,19 +146,44 @@ def border_score(engine) -> str:
     return f"{country}/{len(CASES)} countries, {state}/{len(CASES)} states"
 
 
+NUMBERS = ("startup_s", "startup_cpu_s", "ready_s", "ready_cpu_s", "rss_mb", "rss_added_mb", "p50_us", "p99_us",
+           "p50_cpu_us", "p99_cpu_us", "batch_s", "batch_cpu_s", "load")
+
+
+def summary(runs: list[dict]) -> dict:
+    """One engine's runs folded: the median of every number, and (min, max) next to it."""
+    folded = dict(runs[0])
+    for key in NUMBERS:
+        values = [run[key] for run in runs]
+        folded[key] = float(np.median(values))
+        folded[key + "_range"] = (min(values), max(values))
+    folded["runs"] = len(runs)
+    return folded
+
+
 def table(rows: list[dict]) -> str:
-    """Markdown table; CPU time (this process only) next to wall time, which a busy machine inflates."""
+    """Markdown table of medians over the runs, with the spread (min-max) of the latencies and the batch;
+    CPU time (this process only) next to wall time, which a busy machine inflates."""
     head = ("engine", "start-up wall (CPU)", "full speed after", "RSS", "single p50 wall (CPU)", "single p99 wall (CPU)",
             "batch wall (CPU)", "border set")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def spread(r: dict, key: str, unit: str, digits: int) -> str:
+        low, high = r[key + "_range"]
+        return f" [{low:.{digits}f}-{high:.{digits}f} {unit}]" if r["runs"] > 1 else ""
+
     for r in rows:
         lines.append(
             f"| {r['engine']} | {r['startup_s']:.2f} s ({r['startup_cpu_s']:.2f} s) | "
             f"{r['ready_s']:.2f} s ({r['ready_cpu_s']:.2f} s) | {r['rss_mb']:.0f} MB | "
-            f"{r['p50_us']:.0f} µs ({r['p50_cpu_us']:.0f} µs) | {r['p99_us']:.0f} µs ({r['p99_cpu_us']:.0f} µs) | "
-            f"{r['batch_points']:,} pts: {r['batch_s']:.2f} s ({r['batch_cpu_s']:.2f} s) | {r['border']} |")
+            f"{r['p50_us']:.0f} µs ({r['p50_cpu_us']:.0f} µs){spread(r, 'p50_us', 'µs', 0)} | "
+            f"{r['p99_us']:.0f} µs ({r['p99_cpu_us']:.0f} µs){spread(r, 'p99_us', 'µs', 0)} | "
+            f"{r['batch_points']:,} pts: {r['batch_s']:.2f} s ({r['batch_cpu_s']:.2f} s){spread(r, 'batch_s', 's', 2)} | "
+            f"{r['border']} |")
     loads = ", ".join(f"{r['load']:.1f}" for r in rows)
-    return "\n".join(lines) + f"\n\n(1-minute load average during the runs: {loads}; {os.cpu_count()} CPUs)"
+    runs = rows[0]["runs"] if rows else 0
+    return "\n".join(lines) + (f"\n\nMedians of {runs} runs per engine, each in a fresh process, engines alternating; "
+                               f"[min-max] over the runs. 1-minute load average: {loads}; {os.cpu_count()} CPUs.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,23 +192,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100_000)
     parser.add_argument("--single", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes per engine (the table shows medians)")
     parser.add_argument("--engine", choices=sorted(ENGINES), help="run one engine here and print JSON (internal)")
     args = parser.parse_args(argv)
     if args.engine:
         print(json.dumps(run_engine(args.engine, args.places, args.batch, args.single, args.seed)))
         return 0
-    rows = []
-    for name in ENGINES:
-        child = subprocess.run(
-            [sys.executable, __file__, "--engine", name, "--places", str(args.places), "--batch", str(args.batch),
-             "--single", str(args.single), "--seed", str(args.seed)],
-            capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
-        if child.returncode != 0:
-            print(f"{name} failed:\n{child.stderr[-2000:]}", file=sys.stderr)
-            continue
-        rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
-    print(table(rows))
+    runs: dict[str, list[dict]] = {name: [] for name in ENGINES}
+    for _ in range(args.runs):
+        for name in ENGINES:
+            child = subprocess.run(
+                [sys.executable, __file__, "--engine", name, "--places", str(args.places), "--batch", str(args.batch),
+                 "--single", str(args.single), "--seed", str(args.seed)],
+                capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+            )
+            if child.returncode != 0:
+                print(f"{name} failed:\n{child.stderr[-2000:]}", file=sys.stderr)
+                continue
+            runs[name].append(json.loads(child.stdout.strip().splitlines()[-1]))
+    print(table([summary(found) for found in runs.values() if found]))
     return 0
 
 

@@ -55,3 +55,12 @@ def test_a_map_session_zooms_from_the_world_to_max_zoom():
 
 def test_s2_token_is_a_level_21_cell():
     assert s2_token(48.8584, 2.2945) == "47e66fe1f36c"
+
+
+def test_the_geocoding_bench_reports_medians_and_the_spread_over_runs():
+    from loadtests.bench_geocode import NUMBERS, summary, table
+
+    runs = [{**dict.fromkeys(NUMBERS, value), "engine": "x", "batch_points": 10, "border": "b"} for value in (3.0, 1.0, 2.0)]
+    folded = summary(runs)
+    assert folded["p50_us"] == 2.0 and folded["p50_us_range"] == (1.0, 3.0) and folded["runs"] == 3
+    assert "2 µs (2 µs) [1-3 µs]" in table([folded]) and "Medians of 3 runs" in table([folded])

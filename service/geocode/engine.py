@@ -6,6 +6,7 @@ the region grid where it can; the candidate places) and turns a decision into a 
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import sqlite3
 import threading
@@ -78,6 +79,7 @@ class Geocoder:
                            self._nearest.order)
         self._details = store.PlaceDetails(conn)
         self._detail_table: store.DetailTable | None = None
+        self._areas: dict[tuple[str, str | None, str | None], tuple[str | None, ...]] = {}   # for lang=None
         self._names = LocalNames(conn)
         self._lng = self.places.lon.tolist()
         self._lat = self.places.lat.tolist()
@@ -105,8 +107,10 @@ class Geocoder:
             raise store.PlacesFileError(f"{path}: cannot load places ({exc})") from None
 
     def _warm_up(self) -> None:
-        """Build the region grid and read the detail tables; a speed-up only, so a failure just logs."""
+        """Build the polygons' indexes and the region grid, read the detail tables: a speed-up only,
+        so a failure just logs."""
         try:
+            self.regions.warm_up()
             grid = RegionGrid(self.regions, BORDER_KM, SEA_KM)
             self._grid = (grid, [self._located(answer, None) for answer in grid.answers])
         except Exception:
@@ -121,6 +125,9 @@ class Geocoder:
         except Exception:
             logger.exception("place details not preloaded; each answer reads its place from SQLite")
         release_free_memory()
+        # Millions of long-lived list items would otherwise be walked by every full garbage collection
+        # (~25 % of a 100,000-point batch); frozen objects are still freed by reference counting.
+        gc.freeze()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until the background warm-up is done (lookups answer the same before, only slower)."""
@@ -302,31 +309,43 @@ class Geocoder:
         country_code = choice.country_code
         if country_code is None:
             return NOWHERE
-        country = self.areas.countries.get(country_code)
-        admin1 = self.areas.admin1.get(choice.admin1_code) if choice.admin1_code else None
-        if lang is None:
-            state = admin1.name if admin1 else choice.state_name
-            country_name = country.name if country else None
-        else:
-            state = self._local(admin1.geonameid, admin1.name, lang) if admin1 else choice.state_name
-            country_name = self._local(country.geonameid, country.name, lang) if country else None
-        state_code, state_iso = (choice.admin1_code, admin1.iso) if admin1 else (None, None)
+        key = (country_code, choice.admin1_code, choice.state_name)
+        areas = self._areas.get(key) if lang is None else None
+        if areas is None:
+            areas = self._area_names(choice, lang)
+            if lang is None:
+                self._areas[key] = areas                 # a few thousand states at most
+        state, country_name, state_code, state_iso = areas
         row = choice.row
         if row is None:
             return Place(None, None, state, country_name, country_code, state_code=state_code, state_iso=state_iso)
         geonameid = self._geonameid[row]
         table = self._detail_table
-        details = table.at(row) if table is not None else self._details.get(geonameid)
-        admin2 = self.areas.admin2.get(details.admin2_code) if choice.own_state and details.admin2_code else None
-        if lang is None:
-            city, county = details.name, admin2.name if admin2 else None
+        if table is not None:
+            name, admin2_code = table.names[row], table.admin2_codes[row]
+            timezone, feature_code = table.timezones[row], table.feature_codes[row]
         else:
-            city = self._local(geonameid, details.name, lang)
+            details = self._details.get(geonameid)
+            name, admin2_code, timezone, feature_code = \
+                details.name, details.admin2_code, details.timezone, details.feature_code
+        admin2 = self.areas.admin2.get(admin2_code) if choice.own_state and admin2_code else None
+        if lang is None:
+            city, county = name, admin2.name if admin2 else None
+        else:
+            city = self._local(geonameid, name, lang)
             county = self._local(admin2.geonameid, admin2.name, lang) if admin2 else None
         distance = round(choice.distance_km, 3) if choice.distance_km is not None else None
         return Place(city, county, state, country_name, country_code, distance, geonameid, self._lat[row],
-                     self._lng[row], details.timezone, self._population[row], details.feature_code, state_code,
-                     state_iso, details.admin2_code if admin2 else None)
+                     self._lng[row], timezone, self._population[row], feature_code, state_code, state_iso,
+                     admin2_code if admin2 else None)
+
+    def _area_names(self, choice: Choice, lang: str | None) -> tuple[str | None, str | None, str | None, str | None]:
+        """(state, country, state code, state ISO code) of a choice, in `lang` where known."""
+        country = self.areas.countries.get(choice.country_code)
+        admin1 = self.areas.admin1.get(choice.admin1_code) if choice.admin1_code else None
+        state = self._local(admin1.geonameid, admin1.name, lang) if admin1 else choice.state_name
+        country_name = self._local(country.geonameid, country.name, lang) if country else None
+        return (state, country_name, choice.admin1_code, admin1.iso) if admin1 else (state, country_name, None, None)
 
     def _local(self, geonameid: int | None, default: str, lang: str | None) -> str:
         if lang is None or geonameid is None:

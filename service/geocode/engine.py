@@ -201,15 +201,14 @@ class Geocoder:
     def _where(self, lng: float, lat: float) -> Located:
         """The polygons' answer for one point: from the grid far from borders and coasts, else by polygon tests."""
         grid = self._grid
-        parts = known = None
+        parts = None
         if grid is not None:
             slot = grid[0].slot(lng, lat)
             if slot >= 0:
                 return grid[1][slot]
             if slot != MIXED:
                 parts = grid[0].parts_near(slot)
-            known = grid[0].regions_at                   # probes landing in clear cells need no polygon test
-        found = self.regions.locate(lng, lat, BORDER_PROBES, parts, known)
+        found = self.regions.locate(lng, lat, BORDER_PROBES, parts)
         snapped = None if found.country_at is not None else self.regions.snap(lng, lat, SEA_PROBES, SEA_PER_RING)
         return self._located(found, snapped)
 

@@ -57,7 +57,6 @@ class RegionGrid:
         self._slots = slots
         self._flat = memoryview(slots)               # plain ints for the single-lookup path
         self.answers = [Containment()] + [_answer(regions, k, base) for k in pairs.tolist()]
-        self._contains = [tuple(r for r in (a.country_at, a.admin1_at) if r is not None) for a in self.answers]
 
     def slot(self, lng: float, lat: float) -> int:
         row = min(int((lat + 90.0) / CELL), self.height - 1)
@@ -68,13 +67,6 @@ class RegionGrid:
         row = np.clip(((lat + 90.0) / CELL).astype(np.int64), 0, self.height - 1)
         col = np.clip(((lng + 180.0) / CELL).astype(np.int64), 0, self.width - 1)
         return self._slots[row * self.width + col]
-
-    def regions_at(self, lng: float, lat: float) -> tuple[int, ...] | None:
-        """The regions containing a point, when its cell knows them (every point of a clear cell is
-        inside the same polygons, of open sea in none); None for a cell near a boundary."""
-        slot = self._flat[min(int((lat + 90.0) / CELL), self.height - 1) * self.width
-                          + min(int((lng + 180.0) / CELL), self.width - 1)]
-        return self._contains[slot] if slot >= 0 else None
 
     def parts_near(self, slot: int) -> np.ndarray:
         """Polygon parts (indexes into Regions.parts) that may contain a probe of a point in a listed cell."""
@@ -113,7 +105,7 @@ def _nearby_parts(regions: Regions, slots: np.ndarray, width: int,
     keep = (np.abs(_row_lat(len(slots) // width))[row] <= MAX_LAT) & (lng0 - margin_lng > -180.0) \
         & (lng0 + CELL + margin_lng < 180.0)
     cells, lat0, lng0, margin_lng = cells[keep], lat0[keep], lng0[keep], margin_lng[keep]
-    owners, parts = [], []
+    owners, parts = [np.empty(0, np.int32)], [np.empty(0, np.int32)]
     for first in range(0, len(cells), BOX_CHUNK):      # shapely boxes cost ~300 bytes each while they live
         pick = slice(first, first + BOX_CHUNK)
         owner, part = regions.parts_in_boxes(lng0[pick] - margin_lng[pick], lat0[pick] - margin_lat,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import shapely
@@ -18,7 +18,6 @@ import shapely
 from .store import RegionRecord
 
 KM_PER_DEGREE = 111.195
-Known = Callable[[float, float], "tuple[int, ...] | None"]   # regions known to contain a point, or None
 COMPASS = ((0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0))   # unit (east, north) steps
 DIAGONALS = ((0.7071, 0.7071), (0.7071, -0.7071), (-0.7071, -0.7071), (-0.7071, 0.7071))
 
@@ -113,12 +112,10 @@ class Regions:
         return box_i, part_i
 
 
-    def locate(self, lng: float, lat: float, offsets_km: np.ndarray, parts: np.ndarray | None = None,
-               known: Known | None = None) -> "Containment":
+    def locate(self, lng: float, lat: float, offsets_km: np.ndarray, parts: np.ndarray | None = None) -> "Containment":
         """containments() for one point, without the per-probe overhead of hits() (the single-lookup path).
 
-        `parts`, when given, are candidate parts known to include every part that may contain a probe;
-        `known(x, y)` may answer which regions contain a probe (None: test it), sparing polygon tests.
+        `parts`, when given, are candidate parts known to include every part that may contain a probe.
         """
         cos_lat = max(math.cos(math.radians(lat)), 0.01)
         xs = [lng + east / (KM_PER_DEGREE * cos_lat) for east, _ in offsets_km.tolist()]
@@ -127,33 +124,23 @@ class Regions:
             return containments(self, self.hits(np.array([lng]), np.array([lat]), offsets_km), 1)[0]
         if parts is None:
             parts = np.sort(self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys))))
-        probes, regions = [], []
-        tests = []                                         # probes for the polygon test
-        for probe, (x, y) in enumerate(zip(xs, ys)):
-            answer = known(x, y) if known is not None else None
-            if answer is None:
-                tests.append(probe)
-            else:
-                probes.extend([probe] * len(answer))
-                regions.extend(answer)
         # only the (part, probe) pairs whose box test passes go to the polygon test, part by part
         bounds = self._bounds
         pair_part, pair_x, pair_y, pair_probe = [], [], [], []
         for part in parts.tolist():
             x0, y0, x1, y1 = bounds[part]
-            for probe in tests:
-                x, y = xs[probe], ys[probe]
+            for probe, (x, y) in enumerate(zip(xs, ys)):
                 if x0 <= x <= x1 and y0 <= y <= y1:
                     pair_part.append(part)
                     pair_x.append(x)
                     pair_y.append(y)
                     pair_probe.append(probe)
-        if pair_part:
-            inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
-            region_of = self.part_region
-            probes += [p for p, hit in zip(pair_probe, inside) if hit]
-            regions += [int(region_of[part]) for part, hit in zip(pair_part, inside) if hit]
-        return _fold(self, probes, regions) if probes else Containment()
+        if not pair_part:
+            return Containment()
+        inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
+        region_of = self.part_region
+        return _fold(self, [p for p, hit in zip(pair_probe, inside) if hit],
+                     [int(region_of[part]) for part, hit in zip(pair_part, inside) if hit])
 
     def snap(self, lng: float, lat: float, offsets_km: np.ndarray, per_ring: int) -> int | None:
         """nearest_ring_hit() of hits(level=0) for one point (the single-lookup path).

@@ -42,6 +42,8 @@ def test_an_empty_places_database_answers_nowhere(tmp_path: Path):
     engine = Geocoder.open(path)
     assert len(engine) == 0
     assert engine.reverse(LngLat(2.0, 48.0)) == NOWHERE
+    assert engine.wait_ready(), "the warm-up copes with no places and no polygons"
+    assert engine.reverse(LngLat(2.0, 48.0)) == NOWHERE
     assert engine.reverse_many([LngLat(2.0, 48.0)]) == [NOWHERE]
     assert engine.search("paris") == []
     engine.close()

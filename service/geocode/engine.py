@@ -111,7 +111,7 @@ class Geocoder:
         so a failure just logs."""
         try:
             self.regions.warm_up()
-            grid = RegionGrid(self.regions, BORDER_KM, SEA_KM)
+            grid = RegionGrid(self.regions, BORDER_KM, SEA_KM, list_km=SEA_RINGS[0])   # the lists serve snap() too
             self._grid = (grid, [self._located(answer, None) for answer in grid.answers])
         except Exception:
             logger.exception("region grid not built; every point takes the polygon tests")
@@ -209,7 +209,8 @@ class Geocoder:
             if slot != MIXED:
                 parts = grid[0].parts_near(slot)
         found = self.regions.locate(lng, lat, BORDER_PROBES, parts)
-        snapped = None if found.country_at is not None else self.regions.snap(lng, lat, SEA_PROBES, SEA_PER_RING)
+        snapped = None if found.country_at is not None else \
+            self.regions.snap(lng, lat, SEA_PROBES, SEA_PER_RING, parts)
         return self._located(found, snapped)
 
     def _where_many(self, lng: np.ndarray, lat: np.ndarray) -> list[Located]:

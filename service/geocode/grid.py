@@ -35,7 +35,8 @@ class RegionGrid:
     """slot(lng, lat) -> an index into `answers` (a Containment; OPEN_SEA is the empty one) or, below
     zero, a cell for the polygon tests: MIXED, or a cell with a list of nearby parts (parts_near)."""
 
-    def __init__(self, regions: Regions, border_km: float, sea_km: float) -> None:
+    def __init__(self, regions: Regions, border_km: float, sea_km: float, list_km: float = 0.0) -> None:
+        """list_km: the listed parts cover probes up to max(border_km, list_km) from a cell's points."""
         self.width, self.height = round(360 / CELL), round(180 / CELL)
         points = _boundary_points(regions)
         count, region = {}, {}
@@ -52,7 +53,8 @@ class RegionGrid:
         slots = np.full(self.height * self.width, MIXED, dtype=np.int32)
         slots[sea.ravel()] = OPEN_SEA
         slots[cells] = slot.ravel() + 1
-        listed, self._nearby_start, self._nearby_parts = _nearby_parts(regions, slots, self.width, border_km)
+        listed, self._nearby_start, self._nearby_parts = _nearby_parts(regions, slots, self.width,
+                                                                         max(border_km, list_km))
         slots[listed] = MIXED - 1 - np.arange(len(listed), dtype=np.int32)
         self._slots = slots
         self._flat = memoryview(slots)               # plain ints for the single-lookup path

@@ -73,6 +73,9 @@ class Geocoder:
         self.places = store.load_places(conn)
         self.areas = store.load_areas(conn)
         self.regions = Regions(store.load_regions(conn))
+        # Here, not in the warm-up thread: GEOS builds these indexes lazily inside the shared prepared
+        # polygons, and two threads building one at once crash the process.
+        self.regions.warm_up()
         self._nearest = NearestPlaces(self.places.lon, self.places.lat)
         # Countries GeoNames has but the polygons fold into another (SJ in NO, GF in FR, AX in FI).
         self.rules = Rules(self.places, frozenset(self.places.country_code) - self.regions.countries,
@@ -107,10 +110,10 @@ class Geocoder:
             raise store.PlacesFileError(f"{path}: cannot load places ({exc})") from None
 
     def _warm_up(self) -> None:
-        """Build the polygons' indexes and the region grid, read the detail tables: a speed-up only,
-        so a failure just logs."""
+        """Build the region grid and read the detail tables: a speed-up only, so a failure just logs.
+
+        Nothing here may run a predicate on the shared prepared polygons (see __init__)."""
         try:
-            self.regions.warm_up()
             grid = RegionGrid(self.regions, BORDER_KM, SEA_KM, list_km=SEA_RINGS[0])   # the lists serve snap() too
             self._grid = (grid, [self._located(answer, None) for answer in grid.answers])
         except Exception:

@@ -60,6 +60,7 @@ class Regions:
         self.parts, self.part_region = shapely.get_parts(geometry, return_index=True)
         shapely.prepare(self.parts)
         self._tree = shapely.STRtree(self.parts)
+        self._tree.query(shapely.box(0.0, 0.0, 0.0, 0.0))   # built now, in this thread: later queries only read it
         self._bounds_array = shapely.bounds(self.parts)
         self._bounds = [tuple(b) for b in self._bounds_array.tolist()]   # for plain-Python box tests
         self._part_level = self.level[self.part_region].tolist()

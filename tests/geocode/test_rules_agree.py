@@ -3,6 +3,7 @@ near places, borders and coasts, both give the same Place for every point, and s
 polygon tests with and without the region grid's shortcuts."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -62,3 +63,41 @@ def test_the_grid_shortcuts_answer_like_the_polygons_alone(warm_geocoder: Geocod
         polygons_only.close()
     assert [warm_geocoder.reverse(p) for p in points] == expected
     assert warm_geocoder.reverse_many(points) == expected
+
+
+def test_lookups_during_the_warm_up_answer_like_after_it():
+    """The warm-up thread builds the grid and tables while lookups run, on shared polygons: GEOS
+    must never build one prepared polygon's index from two threads (that corrupts the heap)."""
+    engine = Geocoder.open(PLACES)
+    try:
+        points = photo_points(300, seed=23)
+        during = []
+        while not engine.wait_ready(0) and len(during) < 50_000:
+            point = points[len(during) % len(points)]
+            during.append((point, engine.reverse(point)))
+        assert engine.wait_ready()
+        assert len(during) > len(points)                       # lookups really overlapped the warm-up
+        assert all(engine.reverse(point) == place for point, place in during)
+    finally:
+        engine.close()
+
+
+def test_the_warm_up_thread_runs_no_polygon_test(monkeypatch: pytest.MonkeyPatch):
+    """GEOS builds a prepared polygon's index on its first test; two threads doing that at once
+    corrupt the heap, so polygon tests belong to the thread that answers lookups only."""
+    import shapely
+
+    threads = set()
+    for name in ("contains_xy", "intersects_xy", "contains", "intersects"):
+        original = getattr(shapely, name)
+
+        def record(*args, _original=original, **kwargs):
+            threads.add(threading.current_thread().name)
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(shapely, name, record)
+    engine = Geocoder.open(PLACES)
+    try:
+        assert engine.wait_ready()
+    finally:
+        engine.close()
+    assert threads == {threading.current_thread().name}      # the warm-up on open() ran here, none in the thread

@@ -56,6 +56,8 @@ class RegionGrid:
         listed, self._nearby_start, self._nearby_parts = _nearby_parts(regions, slots, self.width,
                                                                          max(border_km, list_km))
         slots[listed] = MIXED - 1 - np.arange(len(listed), dtype=np.int32)
+        self._nearby_start_flat = memoryview(self._nearby_start)    # plain ints for the single-lookup path
+        self._nearby_parts_flat = memoryview(self._nearby_parts)
         self._slots = slots
         self._flat = memoryview(slots)               # plain ints for the single-lookup path
         self.answers = [Containment()] + [_answer(regions, k, base) for k in pairs.tolist()]
@@ -70,10 +72,11 @@ class RegionGrid:
         col = np.clip(((lng + 180.0) / CELL).astype(np.int64), 0, self.width - 1)
         return self._slots[row * self.width + col]
 
-    def parts_near(self, slot: int) -> np.ndarray:
+    def parts_near(self, slot: int) -> list[int]:
         """Polygon parts (indexes into Regions.parts) that may contain a probe of a point in a listed cell."""
         k = MIXED - 1 - slot
-        return self._nearby_parts[self._nearby_start[k]:self._nearby_start[k + 1]]
+        start = self._nearby_start_flat
+        return self._nearby_parts_flat[start[k]:start[k + 1]].tolist()
 
     def parts_near_many(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For listed-cell slots: (owner, part) pairs, every nearby part of every slot's cell."""

@@ -22,6 +22,19 @@ COMPASS = ((0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0))   # unit (east, nor
 DIAGONALS = ((0.7071, 0.7071), (0.7071, -0.7071), (-0.7071, -0.7071), (-0.7071, 0.7071))
 
 
+_PAIRS: dict[int, tuple[np.ndarray, list[tuple[float, float]], float]] = {}
+
+
+def _probes(offsets_km: np.ndarray) -> tuple[list[tuple[float, float]], float]:
+    """offsets_km as (east, north) floats and how far the farthest probe goes along an axis (km);
+    converted once per array (the engine's probe sets are module constants)."""
+    known = _PAIRS.get(id(offsets_km))
+    if known is None or known[0] is not offsets_km:
+        pairs = [(east, north) for east, north in offsets_km.tolist()]
+        known = _PAIRS[id(offsets_km)] = (offsets_km, pairs, max([0.0] + [max(abs(e), abs(n)) for e, n in pairs]))
+    return known[1], known[2]
+
+
 def probe_offsets(radii_km: Sequence[float], directions: Sequence[tuple[float, float]]) -> np.ndarray:
     """(m, 2) offsets in km (east, north): every direction at every radius, inner rings first."""
     return np.array([(r * e, r * n) for r in radii_km for e, n in directions], dtype=np.float64).reshape(-1, 2)
@@ -64,6 +77,7 @@ class Regions:
         self._bounds_array = shapely.bounds(self.parts)
         self._bounds = [tuple(b) for b in self._bounds_array.tolist()]   # for plain-Python box tests
         self._part_level = self.level[self.part_region].tolist()
+        self._part_region_list = self.part_region.tolist()
         self.countries = frozenset(cc for cc, level in zip(self.country_code, self.level) if level == 0)
 
     def __len__(self) -> int:
@@ -113,22 +127,23 @@ class Regions:
         return box_i, part_i
 
 
-    def locate(self, lng: float, lat: float, offsets_km: np.ndarray, parts: np.ndarray | None = None) -> "Containment":
+    def locate(self, lng: float, lat: float, offsets_km: np.ndarray, parts: list[int] | None = None) -> "Containment":
         """containments() for one point, without the per-probe overhead of hits() (the single-lookup path).
 
         `parts`, when given, are candidate parts known to include every part that may contain a probe.
         """
         cos_lat = max(math.cos(math.radians(lat)), 0.01)
-        xs = [lng + east / (KM_PER_DEGREE * cos_lat) for east, _ in offsets_km.tolist()]
-        ys = [min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0) for _, north in offsets_km.tolist()]
+        east_north, _ = _probes(offsets_km)
+        xs = [lng + east / (KM_PER_DEGREE * cos_lat) for east, _ in east_north]
+        ys = [min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0) for _, north in east_north]
         if min(xs) < -180.0 or max(xs) >= 180.0:          # the probes wrap around +-180
             return containments(self, self.hits(np.array([lng]), np.array([lat]), offsets_km), 1)[0]
         if parts is None:
-            parts = np.sort(self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys))))
+            parts = np.sort(self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys)))).tolist()
         # only the (part, probe) pairs whose box test passes go to the polygon test, part by part
         bounds = self._bounds
         pair_part, pair_x, pair_y, pair_probe = [], [], [], []
-        for part in parts.tolist():
+        for part in parts:
             x0, y0, x1, y1 = bounds[part]
             for probe, (x, y) in enumerate(zip(xs, ys)):
                 if x0 <= x <= x1 and y0 <= y <= y1:
@@ -139,59 +154,53 @@ class Regions:
         if not pair_part:
             return Containment()
         inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
-        region_of = self.part_region
+        region_of = self._part_region_list
         return _fold(self, [p for p, hit in zip(pair_probe, inside) if hit],
-                     [int(region_of[part]) for part, hit in zip(pair_part, inside) if hit])
+                     [region_of[part] for part, hit in zip(pair_part, inside) if hit])
 
     def snap(self, lng: float, lat: float, offsets_km: np.ndarray, per_ring: int,
-             parts: np.ndarray | None = None) -> int | None:
+             parts: list[int] | None = None) -> int | None:
         """nearest_ring_hit() of hits(level=0) for one point (the single-lookup path).
 
         offsets_km are rings of per_ring probes, inner rings first; the first ring with a hit decides,
-        and in it the first probe. Rings are tested one by one (a polygon test on a long coastline is
-        dear: 40 probes at once cost ~150 us), the innermost in plain Python when `parts` (a superset
-        of the parts its probes may hit) is given.
+        and in it the first probe (then the lowest part). The innermost ring goes first, among
+        `parts` (a superset of the parts its probes may hit) when given; the other rings go in one
+        polygon call. Plain Python: numpy's per-call cost made a coastal point take ~300 us.
         """
         cos_lat = max(math.cos(math.radians(lat)), 0.01)
-        rings = [slice(start, start + per_ring) for start in range(0, len(offsets_km), per_ring)]
+        east_north, reach = _probes(offsets_km)
+        part_level = self._part_level
         if parts is not None:
-            part_level, bounds = self._part_level, self._bounds
-            pair_part, pair_x, pair_y = [], [], []
-            for east, north in offsets_km[:per_ring].tolist():
-                x = lng + east / (KM_PER_DEGREE * cos_lat)
-                y = min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0)
-                for part in parts.tolist():
-                    x0, y0, x1, y1 = bounds[part]
-                    if x0 <= x <= x1 and y0 <= y <= y1 and part_level[part] == 0:
-                        pair_part.append(part)
-                        pair_x.append(x)
-                        pair_y.append(y)
-            if pair_part:
-                inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
-                if True in inside:
-                    return int(self.part_region[pair_part[inside.index(True)]])
-            rings = rings[1:]
-        reach = float(np.abs(offsets_km).max())
-        dlat = reach / KM_PER_DEGREE
-        dlng = reach / (KM_PER_DEGREE * cos_lat)
+            found = self._first_inside(lng, lat, cos_lat, east_north[:per_ring],
+                                       [part for part in parts if part_level[part] == 0])
+            if found is not None:
+                return found
+        dlat, dlng = reach / KM_PER_DEGREE, reach / (KM_PER_DEGREE * cos_lat)
         if lng - dlng < -180.0 or lng + dlng >= 180.0 or abs(lat) + dlat >= 90.0:   # wraps: the array path
             hits = self.hits(np.array([lng]), np.array([lat]), offsets_km, level=0)
             return nearest_ring_hit(hits, 1, per_ring)[0]
-        near = np.sort(self._tree.query(shapely.box(lng - dlng, lat - dlat, lng + dlng, lat + dlat)))
-        near = near[self.level[self.part_region[near]] == 0]
-        if len(near) == 0:
+        near = self._tree.query(shapely.box(lng - dlng, lat - dlat, lng + dlng, lat + dlat))
+        near = [part for part in sorted(near.tolist()) if part_level[part] == 0]
+        return self._first_inside(lng, lat, cos_lat, east_north[per_ring if parts is not None else 0:], near)
+
+    def _first_inside(self, lng: float, lat: float, cos_lat: float, east_north: list[tuple[float, float]],
+                      parts: list[int]) -> int | None:
+        """The region of the first (probe, part) pair, in that order, whose part contains the probe."""
+        bounds = self._bounds
+        pair_part, pair_x, pair_y = [], [], []
+        for east, north in east_north:
+            x = lng + east / (KM_PER_DEGREE * cos_lat)
+            y = min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0)
+            for part in parts:
+                x0, y0, x1, y1 = bounds[part]
+                if x0 <= x <= x1 and y0 <= y <= y1:
+                    pair_part.append(part)
+                    pair_x.append(x)
+                    pair_y.append(y)
+        if not pair_part:
             return None
-        box = self._bounds_array[near]
-        xs = lng + offsets_km[:, 0] / (KM_PER_DEGREE * cos_lat)
-        ys = np.clip(lat + offsets_km[:, 1] / KM_PER_DEGREE, -90.0, 90.0)
-        for probes in rings:
-            x, y = xs[probes, None], ys[probes, None]
-            probe_i, part_i = np.nonzero((box[:, 0] <= x) & (x <= box[:, 2]) & (box[:, 1] <= y) & (y <= box[:, 3]))
-            if len(probe_i):
-                inside = shapely.contains_xy(self.parts[near[part_i]], x[probe_i, 0], y[probe_i, 0])
-                if inside.any():
-                    return int(self.part_region[near[part_i[int(np.argmax(inside))]]])
-        return None
+        inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()   # by probe, then part
+        return self._part_region_list[pair_part[inside.index(True)]] if True in inside else None
 
     def any_within(self, lng: np.ndarray, lat: np.ndarray, km: float, level: int = 0) -> np.ndarray:
         """Bool per point: does any region's bounding box come within ~km (a quick pre-filter)?"""

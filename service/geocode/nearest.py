@@ -18,6 +18,7 @@ import numpy as np
 EARTH_RADIUS_KM = 6371.0088
 CELL = 0.05               # degrees per bucket side: 8 km queries scan ~2x the circle's area
 WIDTH, HEIGHT = round(360 / CELL), round(180 / CELL)
+MANY = 150                # places to test beyond which one numpy pass beats the plain loop
 EPS_DEG = 1e-9            # widens every window a little: the exact chord test decides
 
 
@@ -118,9 +119,12 @@ class NearestPlaces:
         cos_phi = math.cos(phi)
         x, y, z = cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)
         limit = chord(km) ** 2
+        slices = self._slices(*window(lng, lat, km))
+        if sum(stop - start for start, stop in slices) > MANY:
+            return self._within_numpy((x, y, z), limit, slices)
         xyz, order = self._xyz_flat, self._order_list
         found = []
-        for start, stop in self._slices(*window(lng, lat, km)):
+        for start, stop in slices:
             for i in range(start, stop):
                 dx, dy, dz = xyz[3 * i] - x, xyz[3 * i + 1] - y, xyz[3 * i + 2] - z
                 d2 = dx * dx + dy * dy + dz * dz
@@ -128,6 +132,15 @@ class NearestPlaces:
                     found.append((2 * EARTH_RADIUS_KM * math.asin(min(math.sqrt(d2) / 2, 1.0)), order[i], i))
         found.sort()
         return found
+
+    def _within_numpy(self, q: tuple[float, float, float], limit: float,
+                      slices: list[tuple[int, int]]) -> list[tuple[float, int, int]]:
+        """within() over many places (a wide query near a dense coast): one numpy pass, same distances."""
+        position = np.concatenate([np.arange(start, stop) for start, stop in slices])
+        d2 = ((self._xyz[position] - q) ** 2).sum(axis=1)
+        position = position[d2 <= limit]
+        km = arc_km(np.sqrt(d2[d2 <= limit]))
+        return sorted(zip(km.tolist(), self.order[position].tolist(), position.tolist()))
 
     def _slices(self, rows: range, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """(start, stop) in bucket order of the places in the window, one slice per bucket row and span."""

@@ -253,10 +253,9 @@ class Rules:
 
         Built once per distinct context (points far from borders share the region grid's), then indexed.
         """
-        index: dict[int, int] = {}
-        distinct: list[Context] = []
-        which = np.fromiter((index.setdefault(id(c), len(index)) for c in contexts), dtype=np.int64, count=len(contexts))
-        distinct = list({id(c): c for c in contexts}.values())
+        ids = np.fromiter(map(id, contexts), dtype=np.uint64, count=len(contexts))   # all alive: ids are unique
+        _, first, which = np.unique(ids, return_index=True, return_inverse=True)
+        distinct = [contexts[i] for i in first.tolist()]
         n = len(distinct)
         countries, admin1s = self.country_ids, self.admin1_ids
         width_c = max([len(c.allowed) for c in distinct if c.allowed] + [1])

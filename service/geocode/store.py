@@ -100,9 +100,6 @@ class DetailTable:
         self.feature_codes, self.admin2_codes, self.timezones = (
             [shared.setdefault(value, value) for value in column] for column in columns[1:])
 
-    def at(self, row: int) -> Details:
-        return Details(self.names[row], self.feature_codes[row], self.admin2_codes[row], self.timezones[row])
-
 
 @dataclass(frozen=True, slots=True)
 class Area:

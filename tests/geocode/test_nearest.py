@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.geocode.nearest import NearestPlaces, haversine_km, haversine_km_scalar, unit_xyz
+from service.geocode.nearest import NearestPlaces, haversine_km, unit_xyz
 from service.geocode.regions import COMPASS, offset_points, probe_offsets
 
 
@@ -17,7 +17,6 @@ from service.geocode.regions import COMPASS, offset_points, probe_offsets
 ])
 def test_haversine(a, b, km):
     assert haversine_km(*a, *b) == pytest.approx(km, abs=0.1)
-    assert haversine_km_scalar(*a, *b) == pytest.approx(km, abs=0.1)
 
 
 def test_unit_vectors_are_unit_and_lng_first():

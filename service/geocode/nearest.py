@@ -4,7 +4,7 @@ Places are sorted by bucket, row by row, so the buckets of one bucket row that a
 overlaps are one slice of the sorted columns: per bucket row, two bisections over that row's
 non-empty buckets find it. Distances are chords between unit-sphere x/y/z
 vectors, so the poles and the +-180 line just work. A single query is plain Python: scipy's
-cKDTree costs 20-50 us per call before any work and an rtree index ~85 us, where a typical 8 km
+cKDTree costs 10-50 us per call before any work and an rtree index ~85 us, where a typical 8 km
 query here takes a few us (loadtests/bench_geocode.py measures the whole lookup).
 """
 from __future__ import annotations

@@ -3,7 +3,7 @@
 One SQLite file holds everything the geocoder needs. Every named thing (place, admin area,
 country) carries its GeoNames id, so localized names for all of them live in one `names` table.
 Polygons are WKB (EPSG:4326, lon/lat axis order) with their bounding boxes alongside, so the
-geocoder can build its R-tree without parsing geometry.
+polygons can be indexed by box without parsing their geometry.
 """
 from __future__ import annotations
 

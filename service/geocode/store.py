@@ -25,8 +25,9 @@ SEAT = 4           # PPLC, PPLA, PPLA2: a capital or an admin seat, i.e. a well-
 class PlaceTable:
     """What a lookup needs of every place, as parallel columns sorted by geonameid.
 
-    Names, admin-2 codes and timezones are only needed for the answer, so they stay in SQLite
-    (see PlaceDetails): reading 235k rows of text costs more start-up time than the R-tree.
+    Names, admin-2 codes and timezones are only needed for the answer, so they are read later:
+    PlaceDetails on demand, DetailTable by the background warm-up. Reading 235k rows of text
+    at start-up would cost more than building the nearest-place index.
     """
 
     geonameid: np.ndarray          # int64, ascending

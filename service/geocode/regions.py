@@ -9,6 +9,7 @@ prepared (indexed point-in-polygon) and found through an STRtree on their boundi
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -22,17 +23,15 @@ COMPASS = ((0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0))   # unit (east, nor
 DIAGONALS = ((0.7071, 0.7071), (0.7071, -0.7071), (-0.7071, -0.7071), (-0.7071, 0.7071))
 
 
-_PAIRS: dict[int, tuple[np.ndarray, list[tuple[float, float]], float]] = {}
-
-
 def _probes(offsets_km: np.ndarray) -> tuple[list[tuple[float, float]], float]:
-    """offsets_km as (east, north) floats and how far the farthest probe goes along an axis (km);
-    converted once per array (the engine's probe sets are module constants)."""
-    known = _PAIRS.get(id(offsets_km))
-    if known is None or known[0] is not offsets_km:
-        pairs = [(east, north) for east, north in offsets_km.tolist()]
-        known = _PAIRS[id(offsets_km)] = (offsets_km, pairs, max([0.0] + [max(abs(e), abs(n)) for e, n in pairs]))
-    return known[1], known[2]
+    """offsets_km as (east, north) floats and how far the farthest probe goes along an axis (km)."""
+    return _probes_of(np.ascontiguousarray(offsets_km, dtype=np.float64).tobytes())
+
+
+@lru_cache(maxsize=16)
+def _probes_of(data: bytes) -> tuple[list[tuple[float, float]], float]:
+    pairs = [(east, north) for east, north in np.frombuffer(data).reshape(-1, 2).tolist()]
+    return pairs, max([0.0] + [max(abs(east), abs(north)) for east, north in pairs])
 
 
 def probe_offsets(radii_km: Sequence[float], directions: Sequence[tuple[float, float]]) -> np.ndarray:
@@ -140,17 +139,7 @@ class Regions:
             return containments(self, self.hits(np.array([lng]), np.array([lat]), offsets_km), 1)[0]
         if parts is None:
             parts = np.sort(self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys)))).tolist()
-        # only the (part, probe) pairs whose box test passes go to the polygon test, part by part
-        bounds = self._bounds
-        pair_part, pair_x, pair_y, pair_probe = [], [], [], []
-        for part in parts:
-            x0, y0, x1, y1 = bounds[part]
-            for probe, (x, y) in enumerate(zip(xs, ys)):
-                if x0 <= x <= x1 and y0 <= y <= y1:
-                    pair_part.append(part)
-                    pair_x.append(x)
-                    pair_y.append(y)
-                    pair_probe.append(probe)
+        pair_probe, pair_part, pair_x, pair_y = self._box_pairs(xs, ys, parts)
         if not pair_part:
             return Containment()
         inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
@@ -186,21 +175,28 @@ class Regions:
     def _first_inside(self, lng: float, lat: float, cos_lat: float, east_north: list[tuple[float, float]],
                       parts: list[int]) -> int | None:
         """The region of the first (probe, part) pair, in that order, whose part contains the probe."""
-        bounds = self._bounds
-        pair_part, pair_x, pair_y = [], [], []
-        for east, north in east_north:
-            x = lng + east / (KM_PER_DEGREE * cos_lat)
-            y = min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0)
-            for part in parts:
-                x0, y0, x1, y1 = bounds[part]
+        xs = [lng + east / (KM_PER_DEGREE * cos_lat) for east, _ in east_north]
+        ys = [min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0) for _, north in east_north]
+        _, pair_part, pair_x, pair_y = self._box_pairs(xs, ys, parts)
+        if not pair_part:
+            return None
+        inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
+        return self._part_region_list[pair_part[inside.index(True)]] if True in inside else None
+
+    def _box_pairs(self, xs: list[float], ys: list[float],
+                   parts: list[int]) -> tuple[list[int], list[int], list[float], list[float]]:
+        """(probe, part, x, y) of every probe inside a part's bounding box, by probe then part: only
+        these go to the polygon test."""
+        bounds = [self._bounds[part] for part in parts]
+        pair_probe, pair_part, pair_x, pair_y = [], [], [], []
+        for probe, (x, y) in enumerate(zip(xs, ys)):
+            for part, (x0, y0, x1, y1) in zip(parts, bounds):
                 if x0 <= x <= x1 and y0 <= y <= y1:
+                    pair_probe.append(probe)
                     pair_part.append(part)
                     pair_x.append(x)
                     pair_y.append(y)
-        if not pair_part:
-            return None
-        inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()   # by probe, then part
-        return self._part_region_list[pair_part[inside.index(True)]] if True in inside else None
+        return pair_probe, pair_part, pair_x, pair_y
 
     def any_within(self, lng: np.ndarray, lat: np.ndarray, km: float, level: int = 0) -> np.ndarray:
         """Bool per point: does any region's bounding box come within ~km (a quick pre-filter)?"""

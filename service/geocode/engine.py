@@ -24,6 +24,7 @@ from .place import NOWHERE, LngLat, Place
 from .regions import COMPASS, DIAGONALS, Containment, containments, nearest_ring_hit, probe_offsets, Regions
 from .rules import BORDER_KM, MAX_CITY_KM, NEAR_KM, SEA_KM, Context, Pick, Rules
 from .search import search_rows
+from .subgrid import SubGrid
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ def release_free_memory() -> None:
         pass
 
 CHUNK = 20_000            # points per vectorised step of reverse_many
+LOCATED_CACHE = 100_000   # distinct answers near borders and coasts remembered by _where
 
 BORDER_PROBES = np.vstack([[0.0, 0.0], probe_offsets([BORDER_KM], COMPASS)])   # probe 0: the point itself
 SEA_RINGS = (3.0, 6.0, 10.0, 15.0, SEA_KM)
@@ -91,6 +93,8 @@ class Geocoder:
         # Answers are the same with or without what the background thread builds: the region grid
         # spares most points the polygon tests, the detail tables a SQLite read per answer.
         self._grid: tuple[RegionGrid, list[Located]] | None = None
+        self._subgrid: SubGrid | None = None
+        self._located_by: dict[tuple[Containment, int | None], Located] = {}
         self._grid_thread = threading.Thread(target=self._warm_up, name="tilegeo-geocoder-warm-up", daemon=True)
         if region_grid:
             self._grid_thread.start()
@@ -116,6 +120,7 @@ class Geocoder:
         try:
             grid = RegionGrid(self.regions, BORDER_KM, SEA_KM, list_km=SEA_RINGS[0])   # the lists serve snap() too
             self._grid = (grid, [self._located(answer, None) for answer in grid.answers])
+            self._subgrid = SubGrid(self.regions, grid)
         except Exception:
             logger.exception("region grid not built; every point takes the polygon tests")
         try:
@@ -203,13 +208,17 @@ class Geocoder:
 
     def _where(self, lng: float, lat: float) -> Located:
         """The polygons' answer for one point: from the grid far from borders and coasts, else by polygon tests."""
-        grid = self._grid
+        grid, sub = self._grid, self._subgrid
         parts = None
         if grid is not None:
             slot = grid[0].slot(lng, lat)
             if slot >= 0:
                 return grid[1][slot]
             if slot != MIXED:
+                if sub is not None:
+                    found = sub.locate(lng, lat, BORDER_PROBES, slot)
+                    snapped = None if found.country_at is not None else sub.snap(lng, lat, SEA_PROBES, SEA_PER_RING)
+                    return self._located_cached(found, snapped)
                 parts = grid[0].parts_near(slot)
         found = self.regions.locate(lng, lat, BORDER_PROBES, parts)
         snapped = None if found.country_at is not None else \
@@ -243,6 +252,16 @@ class Geocoder:
             if where is None:
                 where = seen[(id(found), snap)] = self._located(found, snap)
             located[i] = where
+        return located
+
+    def _located_cached(self, found: Containment, snapped: int | None) -> Located:
+        """_located(), remembered: near borders and coasts a few thousand distinct answers repeat."""
+        key = (found, snapped)
+        located = self._located_by.get(key)
+        if located is None:
+            located = self._located(found, snapped)
+            if len(self._located_by) < LOCATED_CACHE:
+                self._located_by[key] = located
         return located
 
     def _located(self, found: Containment, snapped: int | None) -> Located:

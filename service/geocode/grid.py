@@ -72,6 +72,14 @@ class RegionGrid:
         col = np.clip(((lng + 180.0) / CELL).astype(np.int64), 0, self.width - 1)
         return self._slots[row * self.width + col]
 
+    def listed_cells(self) -> np.ndarray:
+        """Flat indexes (row * width + column) of the cells with a parts list, in list order."""
+        return np.flatnonzero(self._slots < MIXED)
+
+    def cell_slots(self) -> memoryview:
+        """Every cell's slot as plain ints, row by row: cell_slots()[row * width + column]."""
+        return self._flat
+
     def parts_near(self, slot: int) -> list[int]:
         """Polygon parts (indexes into Regions.parts) that may contain a probe of a point in a listed cell."""
         k = MIXED - 1 - slot

@@ -23,13 +23,13 @@ COMPASS = ((0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0))   # unit (east, nor
 DIAGONALS = ((0.7071, 0.7071), (0.7071, -0.7071), (-0.7071, -0.7071), (-0.7071, 0.7071))
 
 
-def _probes(offsets_km: np.ndarray) -> tuple[list[tuple[float, float]], float]:
+def probe_steps(offsets_km: np.ndarray) -> tuple[list[tuple[float, float]], float]:
     """offsets_km as (east, north) floats and how far the farthest probe goes along an axis (km)."""
-    return _probes_of(np.ascontiguousarray(offsets_km, dtype=np.float64).tobytes())
+    return _probe_steps_of(np.ascontiguousarray(offsets_km, dtype=np.float64).tobytes())
 
 
 @lru_cache(maxsize=16)
-def _probes_of(data: bytes) -> tuple[list[tuple[float, float]], float]:
+def _probe_steps_of(data: bytes) -> tuple[list[tuple[float, float]], float]:
     pairs = [(east, north) for east, north in np.frombuffer(data).reshape(-1, 2).tolist()]
     return pairs, max([0.0] + [max(abs(east), abs(north)) for east, north in pairs])
 
@@ -132,7 +132,7 @@ class Regions:
         `parts`, when given, are candidate parts known to include every part that may contain a probe.
         """
         cos_lat = max(math.cos(math.radians(lat)), 0.01)
-        east_north, _ = _probes(offsets_km)
+        east_north, _ = probe_steps(offsets_km)
         xs = [lng + east / (KM_PER_DEGREE * cos_lat) for east, _ in east_north]
         ys = [min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0) for _, north in east_north]
         if min(xs) < -180.0 or max(xs) >= 180.0:          # the probes wrap around +-180
@@ -144,8 +144,26 @@ class Regions:
             return Containment()
         inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
         region_of = self._part_region_list
-        return _fold(self, [p for p, hit in zip(pair_probe, inside) if hit],
+        return fold(self, [p for p, hit in zip(pair_probe, inside) if hit],
                      [region_of[part] for part, hit in zip(pair_part, inside) if hit])
+
+    def hits_at(self, probes: list[int], xs: list[float], ys: list[float],
+                parts: list[int]) -> tuple[list[int], list[int]]:
+        """(probe, region) of every part among `parts` containing a probe at (xs[i], ys[i]), by probe then part."""
+        pair_probe, pair_part, pair_x, pair_y = self._box_pairs(xs, ys, parts)
+        if not pair_part:
+            return [], []
+        inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
+        region_of = self._part_region_list
+        return ([probes[i] for i, hit in zip(pair_probe, inside) if hit],
+                [region_of[part] for part, hit in zip(pair_part, inside) if hit])
+
+    def country_at(self, x: float, y: float, parts: list[int] | None) -> int | None:
+        """The country region of the lowest level-0 part containing (x, y), among `parts` (None: any)."""
+        if parts is None:
+            parts = np.sort(self._tree.query(shapely.points(x, y))).tolist()
+        level = self._part_level
+        return self._first_inside(x, y, 1.0, [(0.0, 0.0)], [part for part in parts if level[part] == 0])
 
     def snap(self, lng: float, lat: float, offsets_km: np.ndarray, per_ring: int,
              parts: list[int] | None = None) -> int | None:
@@ -157,7 +175,7 @@ class Regions:
         polygon call. Plain Python: numpy's per-call cost made a coastal point take ~300 us.
         """
         cos_lat = max(math.cos(math.radians(lat)), 0.01)
-        east_north, reach = _probes(offsets_km)
+        east_north, reach = probe_steps(offsets_km)
         part_level = self._part_level
         if parts is not None:
             found = self._first_inside(lng, lat, cos_lat, east_north[:per_ring],
@@ -238,12 +256,12 @@ def containments(regions: Regions, hits: Hits, n: int) -> list[Containment]:
             key = (tuple(probes[a:b]), tuple(regs[a:b]))
             found = seen.get(key)
             if found is None:
-                found = seen[key] = _fold(regions, probes[a:b], regs[a:b])
+                found = seen[key] = fold(regions, probes[a:b], regs[a:b])
             result[i] = found
     return result
 
 
-def _fold(regions: Regions, probes: list[int], hit_regions: list[int]) -> Containment:
+def fold(regions: Regions, probes: list[int], hit_regions: list[int]) -> Containment:
     """One point's Containment from the (probe, region) pairs that contain its probes."""
     level, codes = regions.levels, regions.country_code
     country_at = admin1_at = None

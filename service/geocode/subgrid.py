@@ -1,0 +1,234 @@
+"""Exact polygon answers on sub-cells of the region grid's boundary cells, so probes skip most polygon tests.
+
+The region grid answers whole 0.1-degree cells far from borders and coasts; a point in one of its
+listed cells (near a boundary) still tests its probes against the polygons, and a sea point tests
+up to 40 snapping probes. Those tests dominate the slowest lookups. Here every listed cell is cut
+into SIDE x SIDE sub-cells and each sub-cell that no boundary crosses keeps the country and admin-1
+region containing it: a probe landing there needs no polygon test. Only probes in a sub-cell a
+boundary crosses (UNKNOWN) go to the polygons, so the answers are the exact ones.
+
+Built without a polygon test: boundaries are densified to points at most half a sub-cell apart,
+and every sub-cell within reach of one is UNKNOWN; the others take the region whose scan-line
+span (even-odd rule, per part, along the sub-cell row's centre line) covers their centre. Where
+two parts of one level overlap, their sub-cells are UNKNOWN too.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+
+from .grid import CELL, MIXED, OPEN_SEA, RegionGrid
+from .regions import KM_PER_DEGREE, Containment, Regions, fold, probe_steps
+
+SIDE = 4                   # sub-cells per listed cell side
+SUB = CELL / SIDE          # degrees
+NONE = -1                  # region value: no polygon of that level contains the sub-cell
+UNKNOWN = -2               # region value: a boundary crosses the sub-cell, ask the polygons
+MARGIN = 1e-7              # degrees added around boundary points: rounding never hides a crossing
+FOUND_CACHE = 100_000     # distinct probe patterns remembered (a few thousand occur)
+POINTS_CHUNK = 1_000_000   # boundary points per numpy step
+ROW_KEY = 400.0            # sort key = sub-cell row * ROW_KEY + (x + 180): rows never interleave
+
+
+class SubGrid:
+    """at(lng, lat) -> (country region, admin-1 region) at a point, each a region index, NONE or UNKNOWN."""
+
+    def __init__(self, regions: Regions, grid: RegionGrid) -> None:
+        self._regions = regions
+        self._grid = grid
+        self._width = grid.width
+        self._slots = grid.cell_slots()
+        listed = grid.listed_cells()
+        level0 = _sub_answers(regions, 0, listed, grid.width)
+        level1 = _sub_answers(regions, 1, listed, grid.width)
+        codes, pairs = _pair_codes(level0, level1, len(regions) + 2)
+        del level0, level1
+        codes = codes.reshape(-1, SIDE * SIDE)
+        uniform = (codes == codes[:, :1]).all(axis=1)
+        # per listed cell: a pair code (>= 0) when all its sub-cells agree, else -1 - its block number
+        cell_code = np.where(uniform, codes[:, 0], -1 - np.cumsum(~uniform) + 1).astype(np.int32)
+        self._blocks = memoryview(np.ascontiguousarray(codes[~uniform].ravel(), dtype=np.uint16 if len(pairs) < 65536 else np.int32))
+        self._cell_code = memoryview(cell_code)
+        self._pairs = pairs
+        answers = grid.answers
+        self._slot_pairs = [(NONE, NONE)] + [
+            (a.country_at if a.country_at is not None else NONE, a.admin1_at if a.admin1_at is not None else NONE)
+            for a in answers[1:]]
+        assert answers[OPEN_SEA].country_at is None
+        self._slot_country = [country for country, _ in self._slot_pairs]
+        self._pair_country = [country for country, _ in self._pairs]
+        self.blocks = int((~uniform).sum())
+        self._found: dict[tuple[tuple[int, int], ...], Containment] = {}   # by the probes' known pairs
+
+    def at(self, lng: float, lat: float) -> tuple[int, int]:
+        """(country region, admin-1 region) containing the point, each NONE or UNKNOWN where not known here."""
+        if not (-180.0 <= lng < 180.0 and -90.0 <= lat < 90.0):
+            return UNKNOWN, UNKNOWN
+        row, col = int((lat + 90.0) / SUB), int((lng + 180.0) / SUB)
+        slot = self._slots[(row // SIDE) * self._width + col // SIDE]
+        if slot >= 0:
+            return self._slot_pairs[slot]
+        if slot == MIXED:
+            return UNKNOWN, UNKNOWN
+        code = self._cell_code[MIXED - 1 - slot]
+        if code < 0:
+            code = self._blocks[(-1 - code) * SIDE * SIDE + (row % SIDE) * SIDE + col % SIDE]
+        return self._pairs[code]
+
+    def locate(self, lng: float, lat: float, offsets_km: np.ndarray, slot: int) -> Containment:
+        """Regions.locate() for a point of the listed cell `slot`: polygon tests (among the cell's
+        nearby parts) only for the probes in UNKNOWN sub-cells."""
+        regions = self._regions
+        cos_lat = max(math.cos(math.radians(lat)), 0.01)
+        steps, _ = probe_steps(offsets_km)
+        xs = [lng + east / (KM_PER_DEGREE * cos_lat) for east, _ in steps]
+        ys = [min(max(lat + north / KM_PER_DEGREE, -90.0), 90.0) for _, north in steps]
+        if min(xs) < -180.0 or max(xs) >= 180.0:                 # the probes wrap around +-180
+            return regions.locate(lng, lat, offsets_km, self._grid.parts_near(slot))
+        pairs = [self.at(x, y) for x, y in zip(xs, ys)]
+        key = tuple(pairs)
+        found = self._found.get(key)
+        if found is not None:
+            return found
+        probes, hit_regions, unknown = [], [], []
+        for probe, (country, admin1) in enumerate(pairs):
+            if country == UNKNOWN or admin1 == UNKNOWN:
+                unknown.append(probe)
+                continue
+            if country >= 0:
+                probes.append(probe)
+                hit_regions.append(country)
+            if admin1 >= 0:
+                probes.append(probe)
+                hit_regions.append(admin1)
+        if not unknown:
+            found = fold(regions, probes, hit_regions)
+            if len(self._found) < FOUND_CACHE:
+                self._found[key] = found
+            return found
+        # fold() wants each probe's hits in part order, not the probes in order
+        more_probes, more_regions = regions.hits_at(unknown, [xs[p] for p in unknown], [ys[p] for p in unknown],
+                                                    self._grid.parts_near(slot))
+        return fold(regions, probes + more_probes, hit_regions + more_regions)
+
+    def snap(self, lng: float, lat: float, offsets_km: np.ndarray, per_ring: int) -> int | None:
+        """Regions.snap(): the first probe (ring by ring) in a country, with polygon tests only in UNKNOWN sub-cells."""
+        regions = self._regions
+        cos_lat = max(math.cos(math.radians(lat)), 0.01)
+        steps, reach = probe_steps(offsets_km)
+        if abs(lng) + reach / (KM_PER_DEGREE * cos_lat) >= 180.0 or abs(lat) + reach / KM_PER_DEGREE >= 90.0:
+            return regions.snap(lng, lat, offsets_km, per_ring)
+        # at()'s lookup, inlined: a far-offshore point takes all 40 probes
+        slots, width, cell_code, blocks = self._slots, self._width, self._cell_code, self._blocks
+        slot_country, pair_country = self._slot_country, self._pair_country
+        scale = KM_PER_DEGREE * cos_lat
+        for east, north in steps:              # rings in order, probes in order: the first hit is the answer
+            x, y = lng + east / scale, lat + north / KM_PER_DEGREE
+            row, col = int((y + 90.0) / SUB), int((x + 180.0) / SUB)
+            slot = slots[(row // SIDE) * width + col // SIDE]
+            if slot >= 0:
+                country = slot_country[slot]
+            elif slot == MIXED:
+                country = UNKNOWN
+            else:
+                code = cell_code[MIXED - 1 - slot]
+                country = pair_country[code if code >= 0 else blocks[(-1 - code) * SIDE * SIDE + (row % SIDE) * SIDE + col % SIDE]]
+            if country >= 0:
+                return country
+            if country == UNKNOWN:
+                found = regions.country_at(x, y, self._grid.parts_near(slot) if slot < MIXED else None)
+                if found is not None:
+                    return found
+        return None
+
+
+def _pair_codes(level0: np.ndarray, level1: np.ndarray, base: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Small codes for the (level0, level1) pairs that occur, and the pair of each code.
+
+    Each level's values (>= UNKNOWN) are numbered first by a count table, so the pairs' table
+    stays as small as the number of countries times the number of admin-1 regions."""
+    numbers = []
+    for values in (level0, level1):
+        present = np.flatnonzero(np.bincount(values.astype(np.int64) - UNKNOWN, minlength=base))
+        number = np.zeros(base, np.int64)
+        number[present] = np.arange(len(present))
+        numbers.append((number[values.astype(np.int64) - UNKNOWN], present + UNKNOWN))
+    (n0, values0), (n1, values1) = numbers
+    key = n0 * len(values1) + n1
+    used = np.flatnonzero(np.bincount(key, minlength=len(values0) * len(values1)))
+    code = np.zeros(len(values0) * len(values1), np.int64)
+    code[used] = np.arange(len(used))
+    pairs = [(int(values0[k // len(values1)]), int(values1[k % len(values1)])) for k in used.tolist()]
+    return code[key], pairs
+
+
+def _sub_answers(regions: Regions, level: int, listed: np.ndarray, width: int) -> np.ndarray:
+    """Per sub-cell of every listed cell (cell-major, then row, then column): its `level` region, NONE or UNKNOWN."""
+    answers = np.full(len(listed) * SIDE * SIDE, NONE, dtype=np.int16 if len(regions) < 30_000 else np.int32)
+    parts = np.flatnonzero(regions.level[regions.part_region] == level)
+    if len(listed) == 0 or len(parts) == 0:
+        return answers
+    rings = shapely.get_rings(regions.parts[parts])
+    start, end, part = _spans(regions, parts)
+    covered = np.maximum.accumulate(end) if len(end) else end     # the farthest end of any span so far
+    crow, ccol = listed // width, listed % width
+    for sub_row in range(SIDE):
+        # queries in ascending key order (cells row-major, columns left to right): searchsorted runs warm
+        row = np.repeat(crow * SIDE + sub_row, SIDE)
+        x = -180.0 + ((ccol[:, None] * SIDE + np.arange(SIDE)) + 0.5).ravel() * SUB
+        key = row * ROW_KEY + (x + 180.0)
+        i = np.searchsorted(start, key, side="right") - 1
+        j = np.maximum(i, 0)
+        inside = (i >= 0) & (end[j] > key)
+        overlap = (i >= 1) & (covered[np.maximum(i - 1, 0)] > key)     # an earlier span covers it too
+        index = (np.arange(len(listed))[:, None] * SIDE * SIDE + sub_row * SIDE + np.arange(SIDE)).ravel()
+        answers[index[inside]] = regions.part_region[part[j[inside]]]
+        answers[index[overlap]] = UNKNOWN
+    number = np.full(int(listed[-1]) + 1, -1, dtype=np.int32)      # cell -> its list number
+    number[listed] = np.arange(len(listed), dtype=np.int32)
+    for first in range(0, len(rings), 2000):
+        points = shapely.get_coordinates(shapely.segmentize(rings[first:first + 2000], SUB / 2))
+        for chunk in range(0, len(points), POINTS_CHUNK):
+            _mark_crossed(answers, points[chunk:chunk + POINTS_CHUNK], number, width)
+    return answers
+
+
+def _spans(regions: Regions, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each part covers each sub-cell row's centre line: (start key, end key, part), by start key.
+
+    Keys are row * ROW_KEY + (x + 180); each part's crossings of a line pair up into inside spans."""
+    rings, ring_part = shapely.get_rings(regions.parts[parts], return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    line = np.ceil((xy[:, 1] + 90.0) / SUB - 0.5).astype(np.int64)     # first centre line at or above y
+    n = np.where(ring[1:] == ring[:-1], np.abs(np.diff(line)), 0)
+    edge = np.flatnonzero(n)
+    n = n[edge]
+    edges = np.repeat(edge, n)
+    row = np.repeat(np.minimum(line[edge], line[edge + 1]), n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    x1, y1, x2, y2 = xy[edges, 0], xy[edges, 1], xy[edges + 1, 0], xy[edges + 1, 1]
+    x = x1 + (-90.0 + (row + 0.5) * SUB - y1) * (x2 - x1) / (y2 - y1)
+    part = parts[ring_part[ring[edges]]]
+    order = np.lexsort((x, row, part))
+    x, row, part = x[order], row[order], part[order]
+    start, end = row[0::2] * ROW_KEY + (x[0::2] + 180.0), row[0::2] * ROW_KEY + (x[1::2] + 180.0)
+    order = np.argsort(start, kind="stable")
+    return start[order], end[order], part[0::2][order]
+
+
+def _mark_crossed(answers: np.ndarray, points: np.ndarray, number: np.ndarray, width: int) -> None:
+    """UNKNOWN for every sub-cell of a listed cell (number[cell] >= 0) within SUB/4 (+ MARGIN) of a boundary point.
+
+    Points are at most SUB/2 apart along each ring, so every sub-cell a boundary crosses holds a
+    point within that reach."""
+    reach = SUB / 4 + MARGIN
+    for dx in (-reach, reach):
+        for dy in (-reach, reach):
+            col = np.floor((points[:, 0] + dx + 180.0) / SUB).astype(np.int64)
+            row = np.floor((points[:, 1] + dy + 90.0) / SUB).astype(np.int64)
+            cell = (row // SIDE) * width + col // SIDE
+            ok = (col >= 0) & (col < width * SIDE) & (row >= 0) & (cell < len(number))
+            k = number[cell[ok]]
+            hit = k >= 0
+            answers[k[hit] * SIDE * SIDE + ((row[ok] % SIDE) * SIDE + col[ok] % SIDE)[hit]] = UNKNOWN

@@ -1,0 +1,93 @@
+"""The sub-cells give exactly the polygons' answer wherever they answer, and say UNKNOWN elsewhere."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from service.geocode.engine import BORDER_KM, BORDER_PROBES, SEA_KM, SEA_PER_RING, SEA_PROBES, SEA_RINGS
+from service.geocode.grid import CELL, RegionGrid
+from service.geocode.regions import Regions
+from service.geocode.store import RegionRecord
+from service.geocode.subgrid import NONE, SUB, UNKNOWN, SubGrid
+
+from .test_grid import PLACES, regions_of
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple[Regions, RegionGrid, SubGrid]:
+    regions = regions_of(PLACES)
+    grid = RegionGrid(regions, BORDER_KM, SEA_KM, list_km=SEA_RINGS[0])
+    return regions, grid, SubGrid(regions, grid)
+
+
+def points_in_listed_cells(grid: RegionGrid, n: int, seed: int) -> np.ndarray:
+    """Random points in the grid's listed cells, a quarter of them exactly on sub-cell edges."""
+    rng = np.random.default_rng(seed)
+    cells = rng.choice(grid.listed_cells(), n)
+    offset = rng.random((n, 2)) * CELL
+    edge = rng.random(n) < 0.25
+    offset[edge] = np.floor(offset[edge] / SUB) * SUB
+    return np.column_stack([-180.0 + (cells % grid.width) * CELL + offset[:, 0],
+                            -90.0 + (cells // grid.width) * CELL + offset[:, 1]])
+
+
+def polygon_answer(regions: Regions, lng: float, lat: float) -> tuple[int, int]:
+    """(country, admin-1) region containing the point by polygon tests: the lowest part of each level."""
+    found = regions.locate(lng, lat, np.zeros((1, 2)))
+    return (found.country_at if found.country_at is not None else NONE,
+            found.admin1_at if found.admin1_at is not None else NONE)
+
+
+def test_known_sub_cells_agree_with_the_polygons_on_the_real_data(real):
+    regions, grid, sub = real
+    points = points_in_listed_cells(grid, 6000, seed=1)
+    known = 0
+    for lng, lat in points.tolist():
+        country, admin1 = sub.at(lng, lat)
+        expected = polygon_answer(regions, lng, lat)
+        if country != UNKNOWN:
+            assert country == expected[0], (lng, lat)
+        if admin1 != UNKNOWN:
+            assert admin1 == expected[1], (lng, lat)
+        known += country != UNKNOWN and admin1 != UNKNOWN
+    assert known > 0.7 * len(points)          # most of a boundary cell is away from the boundary
+
+
+def test_locate_and_snap_agree_with_the_polygons_on_the_real_data(real):
+    regions, grid, sub = real
+    sea = 0
+    for lng, lat in points_in_listed_cells(grid, 3000, seed=2).tolist():
+        found = sub.locate(lng, lat, BORDER_PROBES, grid.slot(lng, lat))
+        assert found == regions.locate(lng, lat, BORDER_PROBES), (lng, lat)
+        if found.country_at is None:
+            assert sub.snap(lng, lat, SEA_PROBES, SEA_PER_RING) == \
+                regions.snap(lng, lat, SEA_PROBES, SEA_PER_RING), (lng, lat)
+            sea += 1
+    assert sea > 300
+
+
+def test_sub_cells_agree_with_the_polygons_on_the_fixture_world(places_file: Path):
+    regions = regions_of(places_file)
+    grid = RegionGrid(regions, BORDER_KM, SEA_KM, list_km=SEA_RINGS[0])
+    sub = SubGrid(regions, grid)
+    for lng, lat in points_in_listed_cells(grid, 3000, seed=3).tolist():
+        assert sub.locate(lng, lat, BORDER_PROBES, grid.slot(lng, lat)) == regions.locate(lng, lat, BORDER_PROBES)
+        assert sub.snap(lng, lat, SEA_PROBES, SEA_PER_RING) == regions.snap(lng, lat, SEA_PROBES, SEA_PER_RING)
+
+
+def square(level: int, code: str, x0: float, y0: float, x1: float, y1: float) -> RegionRecord:
+    return RegionRecord(level, code, None if level == 0 else f"{code}.01", code, shapely.box(x0, y0, x1, y1).wkb)
+
+
+def test_where_two_parts_overlap_the_polygons_decide():
+    regions = Regions([square(0, "AA", 10.0, 10.0, 10.5, 10.5), square(0, "BB", 10.3, 10.0, 11.0, 10.5)])
+    grid = RegionGrid(regions, BORDER_KM, SEA_KM)
+    sub = SubGrid(regions, grid)
+    assert sub.at(10.4, 10.25)[0] == UNKNOWN                # inside both
+    assert sub.at(10.12, 10.25) == (0, NONE)                # AA alone, a sub-cell from any edge
+    assert sub.at(10.8, 10.25) == (1, NONE)
+    assert sub.at(11.2, 10.25) == (NONE, NONE)              # sea beside them
+    assert sub.at(10.5, 10.25)[0] == UNKNOWN                # on an edge
+

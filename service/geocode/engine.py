@@ -156,8 +156,8 @@ class Geocoder:
         """The Place at `point`; NOWHERE-like (all None) in the open ocean."""
         lng, lat = point.lng, point.lat
         located = self._where(lng, lat)
-        near = self._nearest.within(lng, lat, NEAR_KM if located.context.on_land else SEA_KM)
-        pick = self.rules.choose(near, located.context, lambda: self._nearest.within(lng, lat, MAX_CITY_KM))
+        near = self._nearest.near(lng, lat, NEAR_KM if located.context.on_land else SEA_KM)
+        pick = self.rules.choose(near, located.context, lambda: self._nearest.near(lng, lat, MAX_CITY_KM))
         return self._place(self._choice(pick, located), normalize_lang(lang))
 
     def reverse_many(self, points: Sequence[LngLat], lang: str | None = None) -> list[Place]:

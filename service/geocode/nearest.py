@@ -5,20 +5,23 @@ overlaps are one slice of the sorted columns: per bucket row, two bisections ove
 non-empty buckets find it. Distances are chords between unit-sphere x/y/z
 vectors, so the poles and the +-180 line just work. A single query is plain Python: scipy's
 cKDTree costs 10-50 us per call before any work and an rtree index ~85 us, where a typical 8 km
-query here takes a few us (loadtests/bench_geocode.py measures the whole lookup).
+query here takes a few us (loadtests/bench_geocode.py measures the whole lookup). Past MANY
+places to test, one numpy pass wins; it hands its places on unsorted, as a Spread.
 """
 from __future__ import annotations
 
 import math
 from array import array
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 
 import numpy as np
 
 EARTH_RADIUS_KM = 6371.0088
 CELL = 0.05               # degrees per bucket side: 8 km queries scan ~2x the circle's area
 WIDTH, HEIGHT = round(360 / CELL), round(180 / CELL)
-MANY = 150                # places to test beyond which one numpy pass beats the plain loop
+MANY = 150                # places to test beyond which one numpy pass (and rules over a Spread) beats the plain loop:
+                          # within whole lookups, where numpy's code is cold, not at ~60 as a warm loop suggests
 EPS_DEG = 1e-9            # widens every window a little: the exact chord test decides
 
 
@@ -79,6 +82,38 @@ def window(lng: float, lat: float, km: float) -> tuple[range, list[tuple[int, in
     return rows, [(col0, col1)]
 
 
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """Places within a radius as unsorted columns: what within() lists, for many places at once.
+
+    Their order is still (km, row): first() finds the first of some of them in it without sorting
+    them all, and rows are looked up only for the few places that need one.
+    """
+
+    km: np.ndarray
+    position: np.ndarray
+    order: np.ndarray              # NearestPlaces.order: position -> row
+
+    def __len__(self) -> int:
+        return len(self.km)
+
+    def row(self, i: int) -> int:
+        return int(self.order[self.position[i]])
+
+    def sorted(self) -> list[tuple[float, int, int]]:
+        """The (distance_km, row, position) list within() returns."""
+        return sorted(zip(self.km.tolist(), self.order[self.position].tolist(), self.position.tolist()))
+
+    def first(self, index: np.ndarray) -> int:
+        """Of the places at `index` (not empty), the one nearest first, ties by row."""
+        if len(index) > 1:
+            km = self.km[index]
+            index = index[km == km[km.argmin()]]        # argmin and a lookup: cheaper than min() on small arrays
+            if len(index) > 1:
+                return int(index[self.order[self.position[index]].argmin()])
+        return int(index[0])
+
+
 class NearestPlaces:
     """Places (rows of a lng/lat table) within a radius of a point; built from arrays."""
 
@@ -89,7 +124,8 @@ class NearestPlaces:
         self._keys = keys[order]                             # ascending: a bucket row's span is one slice
         self.order = order                                   # position in bucket order -> row
         self._xyz = np.ascontiguousarray(unit_xyz(np.asarray(lng)[order], np.asarray(lat)[order]))
-        # the same, as plain Python objects for the single-lookup path
+        self._x, self._y, self._z = self._xyz.T              # columns (views): a query takes a few places of each
+        self._positions = np.arange(self.size)               # sliced, not built, per query
         # per bucket row: its non-empty buckets' columns, and where each starts (plus where the row ends)
         first = np.flatnonzero(np.diff(self._keys, prepend=-1))
         bucket_row, bucket_col = self._keys[first] // WIDTH, self._keys[first] % WIDTH
@@ -99,7 +135,8 @@ class NearestPlaces:
         self._row_cols = [array("H", cols[a:b]) for a, b in zip(bounds, bounds[1:])]
         self._row_starts = [array("i", starts[a:b + 1]) for a, b in zip(bounds, bounds[1:])]
         self._order_list = array("i", order.tolist())
-        self._xyz_flat = array("d", self._xyz.ravel().tolist())      # x0, y0, z0, x1, ...
+        # the columns again, as buffers whose items are Python floats: the plain loop's input, no copy
+        self._x_floats, self._y_floats, self._z_floats = map(memoryview, (self._x, self._y, self._z))
 
     def within(self, lng: float, lat: float, km: float) -> list[tuple[float, int, int]]:
         """(distance_km, row, position) of every place within `km`, nearest first (ties by row).
@@ -107,32 +144,65 @@ class NearestPlaces:
         The position is the place's index in bucket order (`order[position] == row`): tables kept in
         that order are read near each other for the places of one query, which the CPU cache rewards.
         """
+        found = self.near(lng, lat, km)
+        return found.sorted() if isinstance(found, Spread) else found
+
+    def near(self, lng: float, lat: float, km: float) -> list[tuple[float, int, int]] | Spread:
+        """within(), but a Spread when numpy tests the places: building and sorting that many tuples
+        would cost more than what the rules do with them (Rules.choose takes both)."""
         phi, lam = math.radians(lat), math.radians(lng)
         cos_phi = math.cos(phi)
-        x, y, z = cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)
+        q = cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)
         limit = chord(km) ** 2
         slices = self._slices(*window(lng, lat, km))
         if sum(stop - start for start, stop in slices) > MANY:
-            return self._within_numpy((x, y, z), limit, slices)
-        xyz, order = self._xyz_flat, self._order_list
+            return self._within_numpy(q, limit, slices)
+        return self._within_plain(q, limit, slices)
+
+    def _within_plain(self, q: tuple[float, float, float], limit: float,
+                      slices: list[tuple[int, int]]) -> list[tuple[float, int, int]]:
+        """near() over a few places: a plain loop, as numpy's per-call cost would dominate."""
+        x, y, z = q
+        xs, ys, zs, order = self._x_floats, self._y_floats, self._z_floats, self._order_list
+        asin, sqrt, diameter = math.asin, math.sqrt, 2 * EARTH_RADIUS_KM
         found = []
         for start, stop in slices:
-            for i in range(start, stop):
-                dx, dy, dz = xyz[3 * i] - x, xyz[3 * i + 1] - y, xyz[3 * i + 2] - z
+            for i in range(start, stop):               # one column each: a third faster than x, y, z interleaved
+                dx = xs[i] - x
+                dy = ys[i] - y
+                dz = zs[i] - z
                 d2 = dx * dx + dy * dy + dz * dz
-                if d2 <= limit:
-                    found.append((2 * EARTH_RADIUS_KM * math.asin(min(math.sqrt(d2) / 2, 1.0)), order[i], i))
+                if d2 <= limit:                    # arc_km(), whose clamp to 1 is moot: d2 <= limit <= 4
+                    found.append((diameter * asin(sqrt(d2) / 2), order[i], i))
         found.sort()
         return found
 
-    def _within_numpy(self, q: tuple[float, float, float], limit: float,
-                      slices: list[tuple[int, int]]) -> list[tuple[float, int, int]]:
-        """within() over many places (a wide query near a dense coast): one numpy pass, same distances."""
-        position = np.concatenate([np.arange(start, stop) for start, stop in slices])
-        d2 = ((self._xyz[position] - q) ** 2).sum(axis=1)
-        position = position[d2 <= limit]
-        km = arc_km(np.sqrt(d2[d2 <= limit]))
-        return sorted(zip(km.tolist(), self.order[position].tolist(), position.tolist()))
+    def _within_numpy(self, q: tuple[float, float, float], limit: float, slices: list[tuple[int, int]]) -> Spread:
+        """near() over many places: one numpy pass, the plain loop's distances to the bit.
+
+        Elementwise numpy rounds like Python floats, here in the loop's order ((dx² + dy²) + dz²),
+        and numpy's arcsin agrees with math.asin (tests/geocode/test_nearest.py checks both paths).
+        """
+        every = self._positions
+        position = np.concatenate([every[start:stop] for start, stop in slices])
+        # one column at a time and in place: numpy's per-call cost is most of the time here
+        dx, dy, dz = self._x[position], self._y[position], self._z[position]
+        dx -= q[0]
+        dy -= q[1]
+        dz -= q[2]
+        dx *= dx
+        dy *= dy
+        dz *= dz
+        dx += dy
+        dx += dz
+        inside = dx <= limit
+        km = dx[inside]
+        # arc_km() in place; its clamp to 1 is moot here: d2 <= limit <= 4
+        np.sqrt(km, out=km)
+        km /= 2
+        np.arcsin(km, out=km)
+        km *= 2 * EARTH_RADIUS_KM
+        return Spread(km, position[inside], self.order)
 
     def _slices(self, rows: range, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """(start, stop) in bucket order of the places in the window, one slice per bucket row and span."""

@@ -19,19 +19,22 @@ in order:
 5. A point in no country polygon (coast, sea) takes the best place within SEA_KM (territorial
    waters), else the country whose polygon lies within SEA_KM, else nothing (open ocean).
 
-The rules exist twice, on purpose: `Rules.choose` in plain Python for one point (a few candidates;
-numpy's per-call cost would dominate) and `Rules.choose_many` in numpy for a batch (one pass over
-every candidate of every point). tests/geocode compare both on the real data.
+The rules exist three times, on purpose: `Rules.choose` for one point, in plain Python over a few
+candidates (numpy's per-call cost would dominate) and in numpy over many (a Spread: a dense city or
+coast, or the wider look up to MAX_CITY_KM), and `Rules.choose_many` in numpy for a batch (one pass
+over every candidate of every point). tests/geocode compare them on the real data.
 """
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import store
+from .nearest import Spread
 
 NEAR_KM = 8.0             # every place this close is a candidate (then up to MAX_CITY_KM if none may name it)
 SEAT_POPULATION = 100_000  # a city this big counts as well-known, like a capital or an admin seat
@@ -86,6 +89,7 @@ class Rules:
         self._weight, self._section_weight = weight[order].tolist(), section[order].tolist()
         self._population, self._kind = places.population[order].tolist(), kind[order].tolist()
         self._seat = seat[order].tolist()
+        self._heaviest = float(weight.max(initial=1.0)) * (1 + 1e-9)   # no section weight is larger; see _farthest()
         # arrays for choose_many(): countries and admin-1 codes as small integers (-1: none)
         self.country_ids = {code: i for i, code in enumerate(sorted(set(places.country_code)))}
         self.admin1_ids = {code: i for i, code in enumerate(sorted({c for c in places.admin1_code if c is not None}))}
@@ -96,45 +100,66 @@ class Rules:
         self._weights, self._section_weights = weight, section
         self._populations, self._section_like = places.population, (kind & SECTION_LIKE) != 0
         self._seats = seat & ~self._section_like
+        # the same by position, for choose() over a Spread
+        self._country_at = self._country_id[order].astype(np.intp)      # intp: indexing with int32 costs a conversion
+        self._admin1_at = self._admin1_id[order].astype(np.intp)
+        self._weight_at, self._section_weight_at = weight[order], section[order]
+        self._allowed_tables: dict[frozenset[str], np.ndarray] = {}
 
     # -- one point ----------------------------------------------------------------------------
 
-    def choose(self, candidates: Candidates, context: Context,
-               wider: Callable[[], Candidates]) -> Pick | None:
+    def choose(self, candidates: Candidates | Spread, context: Context,
+               wider: Callable[[], Candidates | Spread]) -> Pick | None:
         """The place that names one point, or None when no place may (the polygons alone answer).
 
         `wider()` gives the places up to MAX_CITY_KM, asked for only when none within NEAR_KM may name
-        a point on land.
+        a point on land. Candidates come as a list (a few: plain Python) or a Spread (many: numpy).
         """
         home, allowed, admin1 = context.home, context.allowed, context.admin1
-        trusted = bool(candidates) and candidates[0][0] <= CLOSE_KM
-        if trusted:                                                      # rule 1
-            close = candidates[0][2]
+        if isinstance(candidates, Spread):
+            close = _close(candidates)
+        else:
+            close = candidates[0][2] if candidates and candidates[0][0] <= CLOSE_KM else None
+        if close is not None:                                            # rule 1
             home = self._country[close]
             allowed, admin1 = frozenset((home,)), frozenset((self._admin1[close],))
         reach = MAX_CITY_KM if context.on_land else SEA_KM
-        found = self._best(candidates, home, allowed, admin1, reach)
+        found = self._pick(candidates, home, allowed, admin1, reach)
         if found is None and context.on_land:      # nothing allowed close by: look as far as a city may be
-            candidates = wider()
-            found = self._best(candidates, home, allowed, admin1, reach)
+            found = self._pick(wider(), home, allowed, admin1, reach)
+        return None if found is None else Pick(found[1], found[0], close is not None)
+
+    def _pick(self, candidates: Candidates | Spread, home: str | None, allowed: frozenset[str] | None,
+              admin1: frozenset[str | None] | None, reach: float) -> tuple[float, int, int] | None:
+        """The candidate rule 4 and its section exception pick, as (distance_km, row, position), or None."""
+        if isinstance(candidates, Spread):
+            return self._pick_spread(candidates, home, allowed, admin1, reach)
+        found = self._best(candidates, home, allowed, admin1, reach)
         if found is None:
             return None
         best, best_score = found
         if self._kind[best[2]] & SECTION_LIKE:
-            best = self._seat_over_section(self._pool(candidates, allowed, admin1, reach), home, best, best_score)
-        return Pick(best[1], best[0], trusted)
+            # only candidates scoring within SECTION_FACTOR of the best can win, and they come first
+            contenders = candidates[:bisect_right(candidates, (self._farthest(SECTION_FACTOR * best_score), math.inf))]
+            best = self._seat_over_section(self._pool(contenders, allowed, admin1, reach), home, best, best_score)
+        return best
 
     def _best(self, candidates: Candidates, home: str | None, allowed: frozenset[str] | None,
               admin1: frozenset[str | None] | None, reach: float) -> tuple[tuple[float, int, int], float] | None:
-        """The lowest-scoring candidate of _pool() and its score (the first one on ties), in one pass."""
+        """The lowest-scoring candidate of _pool() and its score (the first one on ties), in one pass.
+
+        Candidates come nearest first, so the pass ends where none can score lower any more: at reach,
+        or past _farthest() of the score to beat (the narrowed one's, once admin-1 narrowing applies).
+        """
         country, admin1_of, territories = self._country, self._admin1, self.territories
-        weight, section_weight = self._weight, self._section_weight
+        weight, section_weight, heaviest = self._weight, self._section_weight, self._heaviest
         best = best_narrowed = None
         score_best = score_narrowed = math.inf
+        stop = reach
         for candidate in candidates:
             d, _, p = candidate
-            if d > reach:
-                break                                   # candidates come nearest first
+            if d > stop:
+                break
             code = country[p]
             if allowed is not None and code not in allowed and code not in territories:
                 continue
@@ -142,11 +167,21 @@ class Rules:
                                   else section_weight[p])
             if score < score_best:
                 best, score_best = candidate, score
+                if not admin1:
+                    farthest = score * heaviest - 0.01               # _farthest(), inline: a hot loop
+                    stop = farthest if farthest < reach else reach
             if admin1 and score < score_narrowed and admin1_of[p] in admin1:
                 best_narrowed, score_narrowed = candidate, score
+                farthest = score * heaviest - 0.01
+                stop = farthest if farthest < reach else reach
         if best_narrowed is not None:
             return best_narrowed, score_narrowed
         return (best, score_best) if best is not None else None
+
+    def _farthest(self, score: float) -> float:
+        """A distance past which no place scores `score` or less, whatever its weight: the heaviest's
+        margin covers rounding, so cutting candidates there changes no pick."""
+        return score * self._heaviest - 0.01
 
     def _pool(self, candidates: Candidates, allowed: frozenset[str] | None,
               admin1: frozenset[str | None] | None, reach: float) -> Candidates:
@@ -183,6 +218,75 @@ class Rules:
                     and (winner_score is None or score < winner_score):
                 winner, winner_score = candidate, score
         return winner
+
+    def _pick_spread(self, near: Spread, home: str | None, allowed: frozenset[str] | None,
+                     admin1: frozenset[str | None] | None, reach: float) -> tuple[float, int, int] | None:
+        """_pick() over many candidates in numpy: the same pool, scores and tie-breaks, bit for bit.
+
+        Written for numpy's per-call cost, which dominates at a few hundred candidates: argmin, not
+        min(); count_nonzero, not any(); index arrays of intp.
+        """
+        position, km = near.position, near.km
+        if not len(km):
+            return None
+        country = self._country_at[position]
+        if allowed is None:
+            pool = km <= reach
+        else:
+            pool = self._allowed_countries(allowed)[country]
+            if km[km.argmax()] > reach:                # only by rounding, at the query's own radius
+                pool &= km <= reach
+        if admin1:
+            narrowed = self._in_admin1(admin1, self._admin1_at[position])
+            narrowed &= pool
+            if np.count_nonzero(narrowed):
+                pool = narrowed
+        members = pool.nonzero()[0]
+        if not len(members):
+            return None
+        weight = self._weight_at[position]
+        # only members' scores count: where the home country is all that is allowed, none is abroad
+        if home is not None and (allowed is None or len(allowed) > 1 or home not in allowed):
+            at_home = self._allowed_countries(frozenset((home,)))[country]
+            weight = np.where(at_home, weight, self._section_weight_at[position])
+        score = km + 0.01
+        score /= weight
+        best = _first_lowest(near, score, members)
+        if self._kind[position[best]] & SECTION_LIKE:
+            best = self._seat_over_section_spread(near, score, pool, best)
+        return float(km[best]), near.row(best), int(position[best])
+
+    def _seat_over_section_spread(self, near: Spread, score: np.ndarray, pool: np.ndarray, best: int) -> int:
+        """_seat_over_section() over a Spread; the few members scoring within SECTION_FACTOR are checked in Python."""
+        population, seat, kind = self._population, self._seat, self._kind
+        floor = population[near.position[best]]
+        contenders = score <= SECTION_FACTOR * score[best]
+        contenders &= pool
+        contenders = contenders.nonzero()[0]
+        seats = [i for i, p in zip(contenders.tolist(), near.position[contenders].tolist())
+                 if seat[p] and not kind[p] & SECTION_LIKE and population[p] > floor]
+        return _first_lowest(near, score, np.array(seats)) if seats else best
+
+    def _allowed_countries(self, allowed: frozenset[str]) -> np.ndarray:
+        """By country id: whether its places may name a point where `allowed` (and territories) may.
+
+        Kept per set: the sets are the few combinations of neighbouring countries.
+        """
+        table = self._allowed_tables.get(allowed)
+        if table is None:
+            table = self._territory.copy()
+            table[[self.country_ids[code] for code in allowed if code in self.country_ids]] = True
+            self._allowed_tables[allowed] = table
+        return table
+
+    def _in_admin1(self, admin1: frozenset[str | None], codes: np.ndarray) -> np.ndarray:
+        """Whether each admin-1 id in `codes` is one of `admin1` (a few codes: one comparison each)."""
+        ids = self.admin1_ids
+        keys = [-1 if code is None else ids.get(code, -3) for code in admin1]     # -3: no place has it
+        match = codes == keys[0]
+        for key in keys[1:]:
+            match |= codes == key
+        return match
 
     # -- a batch ------------------------------------------------------------------------------
 
@@ -289,3 +393,23 @@ def _first_min(owner: np.ndarray, score: np.ndarray, mask: np.ndarray, n: int) -
         first[1:] = owner[index][1:] != owner[index][:-1]
         result[owner[index][first]] = index[first]
     return result
+
+
+def _close(near: Spread) -> int | None:
+    """The position of the nearest candidate when it is within CLOSE_KM (rule 1), else None."""
+    km = near.km
+    if not len(km):
+        return None
+    nearest = km.argmin()
+    if km[nearest] > CLOSE_KM:
+        return None
+    ties = (km == km[nearest]).nonzero()[0]
+    return int(near.position[nearest if len(ties) == 1 else near.first(ties)])
+
+
+def _first_lowest(near: Spread, score: np.ndarray, index: np.ndarray) -> int:
+    """Of the candidates at `index` (not empty), the lowest-scoring one, the first in (km, row) order on ties."""
+    scores = score[index]
+    lowest = scores.argmin()
+    ties = (scores == scores[lowest]).nonzero()[0]
+    return int(index[lowest]) if len(ties) == 1 else near.first(index[ties])

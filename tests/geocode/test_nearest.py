@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.geocode.nearest import NearestPlaces, haversine_km, unit_xyz
+from service.geocode import nearest
+from service.geocode.nearest import NearestPlaces, Spread, haversine_km, unit_xyz
 from service.geocode.regions import COMPASS, offset_points, probe_offsets
 
 
@@ -55,6 +56,38 @@ def test_the_buckets_find_exactly_the_places_within_a_radius(km: float):
         assert [d for d, _, _ in found] == sorted(d for d, _, _ in found)
         assert np.allclose([d for d, _, _ in found], haversine_km(x, y, lng[[r for _, r, _ in found]],
                                                                   lat[[r for _, r, _ in found]]), atol=1e-6)
+
+
+@pytest.mark.parametrize("km", [8.0, 50.0, 400.0])
+def test_the_numpy_pass_finds_the_plain_loops_places_and_distances_to_the_bit(km: float, monkeypatch):
+    """near() hands many places to numpy (a Spread) and a few to a plain loop; answers must not
+    depend on which: the same places, the same float distances, the same order once sorted."""
+    rng = np.random.default_rng(int(km))
+    lng, lat = rng.uniform(-180, 180, 20000), np.degrees(np.arcsin(rng.uniform(-1, 1, 20000)))
+    lng[:2000], lat[:2000] = rng.uniform(179.8, 180, 2000) * rng.choice([-1, 1], 2000), rng.uniform(-5, 5, 2000)
+    lat[2000:2500] = rng.uniform(89, 90, 500)
+    lng[2500:2600], lat[2500:2600] = 10.0, 45.0                  # one spot, many places: ties in km
+    index = NearestPlaces(lng, lat)
+    points = np.column_stack([lng[:3000:3] + rng.normal(0, 0.1, 1000), lat[:3000:3] + rng.normal(0, 0.1, 1000)])
+    points[:, 0] = (points[:, 0] + 180) % 360 - 180
+    points[:, 1] = np.clip(points[:, 1], -90, 90)
+    points = np.vstack([points, [[10.01, 45.0], [10.0, 45.0]]])
+    monkeypatch.setattr(nearest, "MANY", 10**9)
+    plain = [index.within(x, y, km) for x, y in points.tolist()]
+    monkeypatch.setattr(nearest, "MANY", 0)
+    spreads = [index.near(x, y, km) for x, y in points.tolist()]
+    assert all(isinstance(found, Spread) for found, places in zip(spreads, plain) if places)   # none scanned: []
+    assert [found.sorted() if isinstance(found, Spread) else found for found in spreads] == plain
+    assert sum(len(found) for found in plain) > 5000
+    tied = plain[-1]
+    assert len({d for d, _, _ in tied}) < len(tied)                # the tie-break by row was exercised
+
+
+def test_a_spread_breaks_ties_like_the_sorted_list():
+    """Nearest first, then by row, whatever the positions' order (equal km at two spots in two buckets)."""
+    spread = Spread(np.array([0.7, 0.5, 0.5, 0.9]), np.array([0, 1, 2, 3]), order=np.array([9, 8, 3, 1]))
+    assert spread.first(np.arange(4)) == 2 and spread.first(np.array([0, 3])) == 0
+    assert spread.sorted() == [(0.5, 3, 2), (0.5, 8, 1), (0.7, 9, 0), (0.9, 1, 3)]
 
 
 def test_probes_wrap_across_the_antimeridian_and_stop_at_the_poles():

@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.geocode import store
+from service.geocode import nearest, store
 from service.geocode.engine import Geocoder
+from service.geocode.nearest import Spread
+from service.geocode.rules import MAX_CITY_KM, NEAR_KM, SEA_KM, Rules
 from service.geocode.place import LngLat
 
 from .border_cases import CASES
@@ -50,6 +52,44 @@ def test_the_batch_rules_answer_like_the_single_point_rules(warm_geocoder: Geoco
     differ = [(p, a, b) for p, a, b in zip(points, batch, single) if a != b]
     assert not differ, differ[:3]
     assert sum(place.city is not None for place in batch) > 2500          # the points are mostly named
+
+
+def test_the_numpy_rules_for_many_candidates_answer_like_the_plain_ones(warm_geocoder: Geocoder,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    """One point's rules run in numpy over a Spread (many candidates) and in plain Python over a
+    list (a few). With every point's candidates forced into a Spread, both pick the same place at
+    the same float distance, through rule 1, admin-1 narrowing, territories, ties in distance and
+    the section exception alike (each seen at work below)."""
+    seen = {"_in_admin1": 0, "_seat_over_section_spread": 0, "first": 0}
+    at_work = {"_in_admin1": lambda args, match: match.any() and not match.all(),       # narrows for real
+               "_seat_over_section_spread": lambda args, winner: winner != args[-1],     # a seat won
+               "first": lambda args, first: len(args[1]) > 1}                            # a tie to break
+    for owner, name in ((Rules, "_in_admin1"), (Rules, "_seat_over_section_spread"), (Spread, "first")):
+        def spy(*args, _original=getattr(owner, name), _name=name):
+            result = _original(*args)
+            seen[_name] += bool(at_work[_name](args, result))
+            return result
+        monkeypatch.setattr(owner, name, spy)
+    monkeypatch.setattr(nearest, "MANY", 0)
+    engine, rules = warm_geocoder, warm_geocoder.rules
+    territories = [LngLat(15.63, 78.22), LngLat(-52.33, 4.94), LngLat(19.94, 60.1)]       # SJ, GF, AX
+    ties = [LngLat(-8.58333, 41.15), LngLat(102.72958, 14.43817)]   # 3 places at one spot; 2 seats alike
+    picks = []
+    for point in photo_points(1500, seed=24) + territories + ties:
+        lng, lat = point.lng, point.lat
+        context = engine._where(lng, lat).context
+        km = NEAR_KM if context.on_land else SEA_KM
+        plain = rules.choose(engine._nearest.within(lng, lat, km), context,
+                             lambda: engine._nearest.within(lng, lat, MAX_CITY_KM))
+        spread = rules.choose(engine._nearest.near(lng, lat, km), context,
+                              lambda: engine._nearest.near(lng, lat, MAX_CITY_KM))
+        assert spread == plain, (point, plain, spread)
+        picks.append(plain)
+    assert sum(p is not None and p.trusted for p in picks) > 100 and sum(p is None for p in picks) > 10
+    assert [engine.places.country_code[p.row] for p in picks[-5:-2]] == ["SJ", "GF", "AX"]
+    twins = engine._nearest.within(ties[1].lng, ties[1].lat, NEAR_KM)
+    assert twins[0][0] == twins[1][0] and picks[-1].row == twins[0][1] < twins[1][1]
+    assert min(seen.values()) > 0, seen
 
 
 def test_the_grid_shortcuts_answer_like_the_polygons_alone(warm_geocoder: Geocoder):

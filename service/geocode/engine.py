@@ -10,6 +10,7 @@ import gc
 import logging
 import sqlite3
 import threading
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -86,10 +87,11 @@ class Geocoder:
         self._detail_table: store.DetailTable | None = None
         self._areas: dict[tuple[str, str | None, str | None], tuple[str | None, ...]] = {}   # for lang=None
         self._names = LocalNames(conn)
-        self._lng = self.places.lon.tolist()
-        self._lat = self.places.lat.tolist()
-        self._geonameid = self.places.geonameid.tolist()
-        self._population = self.places.population.tolist()
+        # by row, as arrays: a value is read in place, not through a pointer to an object in the heap
+        self._lng = array("d", self.places.lon.tolist())
+        self._lat = array("d", self.places.lat.tolist())
+        self._geonameid = array("q", self.places.geonameid.tolist())
+        self._population = array("q", self.places.population.tolist())
         # Answers are the same with or without what the background thread builds: the region grid
         # spares most points the polygon tests, the detail tables a SQLite read per answer.
         self._grid: tuple[RegionGrid, list[Located]] | None = None

@@ -8,6 +8,7 @@ polygon tests of regions.py. The answers are the exact ones, not an approximatio
 
 The remaining cells keep a short list of the polygon parts that come near them (within the probe
 distance), so their points skip the spatial-index query too: a slot below MIXED names that list.
+subgrid.py cuts those listed cells finer still.
 
 Built from the polygons by scan-line filling (even-odd rule, at cell centres) and by marking the
 cells near points along every boundary; ~2-3 s of numpy and shapely work, so the engine builds it

@@ -126,14 +126,14 @@ class NearestPlaces:
         self._xyz = np.ascontiguousarray(unit_xyz(np.asarray(lng)[order], np.asarray(lat)[order]))
         self._x, self._y, self._z = self._xyz.T              # columns (views): a query takes a few places of each
         self._positions = np.arange(self.size)               # sliced, not built, per query
-        # per bucket row: its non-empty buckets' columns, and where each starts (plus where the row ends)
+        # the non-empty buckets, row by row: each one's column and first position (one more: the end),
+        # and where each bucket row's buckets begin. Flat arrays, not lists of objects or one array
+        # per row: a query then touches a few cache lines.
         first = np.flatnonzero(np.diff(self._keys, prepend=-1))
         bucket_row, bucket_col = self._keys[first] // WIDTH, self._keys[first] % WIDTH
-        bounds = np.searchsorted(bucket_row, np.arange(HEIGHT + 1)).tolist()
-        cols, starts = bucket_col.tolist(), first.tolist() + [self.size]
-        # compact arrays, not lists of int and float objects: a query then touches a few cache lines
-        self._row_cols = [array("H", cols[a:b]) for a, b in zip(bounds, bounds[1:])]
-        self._row_starts = [array("i", starts[a:b + 1]) for a, b in zip(bounds, bounds[1:])]
+        self._row_buckets = array("i", np.searchsorted(bucket_row, np.arange(HEIGHT + 1)).tolist())
+        self._bucket_cols = array("H", bucket_col.tolist())
+        self._bucket_starts = array("i", first.tolist() + [self.size])
         self._order_list = array("i", order.tolist())
         # the columns again, as buffers whose items are Python floats: the plain loop's input, no copy
         self._x_floats, self._y_floats, self._z_floats = map(memoryview, (self._x, self._y, self._z))
@@ -207,14 +207,13 @@ class NearestPlaces:
     def _slices(self, rows: range, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """(start, stop) in bucket order of the places in the window, one slice per bucket row and span."""
         slices = []
-        row_cols, row_starts = self._row_cols, self._row_starts
+        row_buckets, cols, starts = self._row_buckets, self._bucket_cols, self._bucket_starts
         for row in rows:
-            cols = row_cols[row]
-            if cols:
+            lo, hi = row_buckets[row], row_buckets[row + 1]
+            if lo < hi:
                 for col0, col1 in spans:
-                    first, last = bisect_left(cols, col0), bisect_right(cols, col1)
+                    first, last = bisect_left(cols, col0, lo, hi), bisect_right(cols, col1, lo, hi)
                     if first < last:
-                        starts = row_starts[row]
                         slices.append((starts[first], starts[last]))
         return slices
 

@@ -27,6 +27,7 @@ over every candidate of every point). tests/geocode compare them on the real dat
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -86,8 +87,9 @@ class Rules:
         # plain lists for choose(), by position: the candidates of one point are read from nearby memory
         self._country = [places.country_code[row] for row in order.tolist()]
         self._admin1 = [places.admin1_code[row] for row in order.tolist()]
-        self._weight, self._section_weight = weight[order].tolist(), section[order].tolist()
-        self._population, self._kind = places.population[order].tolist(), kind[order].tolist()
+        # arrays, not lists: a value is read in place, not through a pointer to a float somewhere in the heap
+        self._weight, self._section_weight = array("d", weight[order].tolist()), array("d", section[order].tolist())
+        self._population, self._kind = array("q", places.population[order].tolist()), array("b", kind[order].tolist())
         self._seat = seat[order].tolist()
         self._heaviest = float(weight.max(initial=1.0)) * (1 + 1e-9)   # no section weight is larger; see _farthest()
         # arrays for choose_many(): countries and admin-1 codes as small integers (-1: none)

@@ -10,7 +10,9 @@ boundary crosses (UNKNOWN) go to the polygons, so the answers are the exact ones
 Built without a polygon test: boundaries are densified to points at most half a sub-cell apart,
 and every sub-cell within reach of one is UNKNOWN; the others take the region whose scan-line
 span (even-odd rule, per part, along the sub-cell row's centre line) covers their centre. Where
-two parts of one level overlap, their sub-cells are UNKNOWN too.
+two parts of one level overlap, their sub-cells are UNKNOWN too. ~3.5 s of numpy, in the engine's
+warm-up thread; ~10 MB. (A second level, 4 x 4 fine cells in each crossed sub-cell, cut the UNKNOWN
+share from ~10 % to ~3.5 % and p99 by ~10 %, but took ~20 s to build and ~35 MB: not worth it.)
 """
 from __future__ import annotations
 

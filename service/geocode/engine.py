@@ -236,24 +236,24 @@ class Geocoder:
         else:
             slots, located = np.full(len(lng), MIXED), [None] * len(lng)
         listed, unlisted = np.flatnonzero(slots < MIXED), np.flatnonzero(slots == MIXED)
-        regions = self.regions
-        exact = []
-        if len(listed):
-            owner, parts = grid[0].parts_near_many(slots[listed])
-            exact += containments(regions, regions.hits_among(lng[listed], lat[listed], BORDER_PROBES, owner, parts),
-                                  len(listed))
-        exact += containments(regions, regions.hits(lng[unlisted], lat[unlisted], BORDER_PROBES), len(unlisted))
-        tested = np.concatenate([listed, unlisted])
+        regions, sub = self.regions, self._subgrid
+        if sub is not None:
+            tested = np.flatnonzero(slots < 0)
+            exact = containments(regions, sub.hits(lng[tested], lat[tested], BORDER_PROBES), len(tested))
+        else:
+            exact = []
+            if len(listed):
+                owner, parts = grid[0].parts_near_many(slots[listed])
+                exact += containments(regions, regions.hits_among(lng[listed], lat[listed], BORDER_PROBES, owner, parts),
+                                      len(listed))
+            exact += containments(regions, regions.hits(lng[unlisted], lat[unlisted], BORDER_PROBES), len(unlisted))
+            tested = np.concatenate([listed, unlisted])
         at_sea = [k for k, c in enumerate(exact) if c.country_at is None]
         snapped: list[int | None] = [None] * len(tested)
         for k, region in zip(at_sea, self._snap(lng[tested[at_sea]], lat[tested[at_sea]])):
             snapped[k] = region
-        seen: dict[tuple[int, int | None], Located] = {}            # containments are shared by hit pattern
         for i, found, snap in zip(tested.tolist(), exact, snapped):
-            where = seen.get((id(found), snap))
-            if where is None:
-                where = seen[(id(found), snap)] = self._located(found, snap)
-            located[i] = where
+            located[i] = self._located_cached(found, snap)
         return located
 
     def _located_cached(self, found: Containment, snapped: int | None) -> Located:
@@ -281,7 +281,8 @@ class Geocoder:
         snapped: list[int | None] = [None] * len(lng)
         coastal = np.flatnonzero(self.regions.any_within(lng, lat, SEA_KM)) if len(lng) else np.empty(0, int)
         if len(coastal):
-            hits = self.regions.hits(lng[coastal], lat[coastal], SEA_PROBES, level=0)
+            tests = self.regions if self._subgrid is None else self._subgrid
+            hits = tests.hits(lng[coastal], lat[coastal], SEA_PROBES, level=0)
             for i, region in zip(coastal.tolist(), nearest_ring_hit(hits, len(coastal), SEA_PER_RING)):
                 snapped[i] = region
         return snapped

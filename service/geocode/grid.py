@@ -77,6 +77,10 @@ class RegionGrid:
         """Flat indexes (row * width + column) of the cells with a parts list, in list order."""
         return np.flatnonzero(self._slots < MIXED)
 
+    def slots_array(self) -> np.ndarray:
+        """Every cell's slot, row by row (read only)."""
+        return self._slots
+
     def cell_slots(self) -> memoryview:
         """Every cell's slot as plain ints, row by row: cell_slots()[row * width + column]."""
         return self._flat

@@ -104,6 +104,15 @@ class Regions:
             probe_i, part_i = probe_i[keep], part_i[keep]
         return self._contained(probe_i, part_i, plng, plat, m)
 
+    def point_hits(self, x: np.ndarray, y: np.ndarray, level: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(i, region) wherever a part (of `level`, or any) contains point (x[i], y[i]); by i, then part."""
+        point_i, part_i = self._tree.query(shapely.points(x, y))
+        if level is not None:
+            keep = self.level[self.part_region[part_i]] == level
+            point_i, part_i = point_i[keep], part_i[keep]
+        hits = self._contained(point_i, part_i, x, y, 1)
+        return hits.point, hits.region
+
     def hits_among(self, lng: np.ndarray, lat: np.ndarray, offsets_km: np.ndarray,
                    owner: np.ndarray, part: np.ndarray) -> Hits:
         """hits() when the candidate parts of each point are known: (owner point, part) pairs, no index query."""

@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 
 from .grid import CELL, MIXED, OPEN_SEA, RegionGrid
-from .regions import KM_PER_DEGREE, Containment, Regions, fold, probe_steps
+from .regions import KM_PER_DEGREE, Containment, Hits, Regions, fold, offset_points, probe_steps
 
 SIDE = 4                   # sub-cells per listed cell side
 SUB = CELL / SIDE          # degrees
@@ -61,6 +61,11 @@ class SubGrid:
         assert answers[OPEN_SEA].country_at is None
         self._slot_country = [country for country, _ in self._slot_pairs]
         self._pair_country = [country for country, _ in self._pairs]
+        # the same as arrays, for hits()
+        self._slots_array, self._cell_code_array = grid.slots_array(), cell_code
+        self._blocks_array = np.asarray(self._blocks)
+        self._slot_pair_array = np.array(self._slot_pairs, dtype=np.int64).reshape(-1, 2)
+        self._pair_array = np.array(self._pairs, dtype=np.int64).reshape(-1, 2)
         self.blocks = int((~uniform).sum())
         self._found: dict[tuple[tuple[int, int], ...], Containment] = {}   # by the probes' known pairs
 
@@ -78,6 +83,46 @@ class SubGrid:
         if code < 0:
             code = self._blocks[(-1 - code) * SIDE * SIDE + (row % SIDE) * SIDE + col % SIDE]
         return self._pairs[code]
+
+    def at_many(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """at() for arrays: (n, 2) country and admin-1 regions, NONE or UNKNOWN."""
+        answer = np.full((len(lng), 2), UNKNOWN, dtype=np.int64)
+        inside = np.flatnonzero((lng >= -180.0) & (lng < 180.0) & (lat >= -90.0) & (lat < 90.0))
+        row = ((lat[inside] + 90.0) / SUB).astype(np.int64)          # truncation, like int() in at()
+        col = ((lng[inside] + 180.0) / SUB).astype(np.int64)
+        slot = self._slots_array[(row // SIDE) * self._width + col // SIDE]
+        clear = slot >= 0
+        answer[inside[clear]] = self._slot_pair_array[slot[clear]]
+        listed = np.flatnonzero(slot < MIXED)
+        code = self._cell_code_array[MIXED - 1 - slot[listed]].astype(np.int64)
+        block = code < 0
+        code[block] = self._blocks_array[(-1 - code[block]) * SIDE * SIDE
+                                         + (row[listed][block] % SIDE) * SIDE + col[listed][block] % SIDE]
+        answer[inside[listed]] = self._pair_array[code]
+        return answer
+
+    def hits(self, lng: np.ndarray, lat: np.ndarray, offsets_km: np.ndarray, level: int | None = None) -> Hits:
+        """Regions.hits() with the sub-cells' answers: polygon tests only for probes in UNKNOWN sub-cells."""
+        m = len(offsets_km)
+        plng, plat = offset_points(lng, lat, offsets_km)
+        answer = self.at_many(plng, plat)
+        levels = (0, 1) if level is None else (level,)
+        unknown = np.zeros(len(plng), dtype=bool)
+        for lev in levels:
+            unknown |= answer[:, lev] == UNKNOWN
+        probe, region = [], []
+        for lev in levels:
+            known = np.flatnonzero(~unknown & (answer[:, lev] >= 0))
+            probe.append(known)
+            region.append(answer[known, lev])
+        tested = np.flatnonzero(unknown)
+        index, found = self._regions.point_hits(plng[tested], plat[tested], level)
+        probe.append(tested[index])
+        region.append(found)
+        probe, region = np.concatenate(probe), np.concatenate(region)
+        order = np.argsort(probe, kind="stable")       # a tested probe's hits keep their part order
+        probe, region = probe[order], region[order]
+        return Hits(probe // m, probe % m, region)
 
     def locate(self, lng: float, lat: float, offsets_km: np.ndarray, slot: int) -> Containment:
         """Regions.locate() for a point of the listed cell `slot`: polygon tests (among the cell's

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from service.geocode.engine import BORDER_KM, BORDER_PROBES, SEA_KM, SEA_PER_RING, SEA_PROBES, SEA_RINGS
 from service.geocode.grid import CELL, RegionGrid
-from service.geocode.regions import Regions
+from service.geocode.regions import Regions, containments, nearest_ring_hit
 from service.geocode.store import RegionRecord
 from service.geocode.subgrid import NONE, SUB, UNKNOWN, SubGrid
 
@@ -91,3 +91,15 @@ def test_where_two_parts_overlap_the_polygons_decide():
     assert sub.at(11.2, 10.25) == (NONE, NONE)              # sea beside them
     assert sub.at(10.5, 10.25)[0] == UNKNOWN                # on an edge
 
+
+
+def test_vectorised_hits_fold_like_the_polygons_on_the_real_data(real):
+    """The batch path: probes answered by the sub-cells where known, tested where not."""
+    regions, grid, sub = real
+    points = np.vstack([points_in_listed_cells(grid, 3000, seed=4),
+                        [[179.99, -17.0], [-179.99, -17.0], [10.0, 89.99], [0.0, -89.99]]])
+    lng, lat = points[:, 0], points[:, 1]
+    assert containments(regions, sub.hits(lng, lat, BORDER_PROBES), len(points)) == \
+        containments(regions, regions.hits(lng, lat, BORDER_PROBES), len(points))
+    assert nearest_ring_hit(sub.hits(lng, lat, SEA_PROBES, level=0), len(points), SEA_PER_RING) == \
+        nearest_ring_hit(regions.hits(lng, lat, SEA_PROBES, level=0), len(points), SEA_PER_RING)

@@ -85,8 +85,9 @@ class Rules:
         seat = ((kind & store.SEAT) != 0) | (places.population >= SEAT_POPULATION)
         self.territories = territories
         # plain lists for choose(), by position: the candidates of one point are read from nearby memory
-        self._country = [places.country_code[row] for row in order.tolist()]
-        self._admin1 = [places.admin1_code[row] for row in order.tolist()]
+        rows = order.tolist()
+        self._country = list(map(places.country_code.__getitem__, rows))    # map, not a comprehension: start-up
+        self._admin1 = list(map(places.admin1_code.__getitem__, rows))
         # arrays, not lists: a value is read in place, not through a pointer to a float somewhere in the heap
         self._weight, self._section_weight = array("d", weight[order].tolist()), array("d", section[order].tolist())
         self._population, self._kind = array("q", places.population[order].tolist()), array("b", kind[order].tolist())
@@ -95,9 +96,9 @@ class Rules:
         # arrays for choose_many(): countries and admin-1 codes as small integers (-1: none)
         self.country_ids = {code: i for i, code in enumerate(sorted(set(places.country_code)))}
         self.admin1_ids = {code: i for i, code in enumerate(sorted({c for c in places.admin1_code if c is not None}))}
-        self._country_id = np.array([self.country_ids[c] for c in places.country_code], dtype=np.int32)
-        self._admin1_id = np.array([self.admin1_ids.get(c, -1) if c is not None else -1 for c in places.admin1_code],
-                                   dtype=np.int32)
+        n = len(places)
+        self._country_id = np.fromiter(map(self.country_ids.__getitem__, places.country_code), np.int32, n)
+        self._admin1_id = np.fromiter(map({**self.admin1_ids, None: -1}.__getitem__, places.admin1_code), np.int32, n)
         self._territory = np.array([c in territories for c in sorted(self.country_ids)], dtype=bool)
         self._weights, self._section_weights = weight, section
         self._populations, self._section_like = places.population, (kind & SECTION_LIKE) != 0

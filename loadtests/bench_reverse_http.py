@@ -1,11 +1,12 @@
 """Single reverse lookups over HTTP: `tilegeo serve` on its embedded places, measured with wrk.
 
-    python -m loadtests.bench_reverse_http [--workers 1,2] [--points 2000] [--seconds 10]
+    python -m loadtests.bench_reverse_http [--workers 1,2] [--points 2000] [--seconds 10] [--warmup 30]
 
 The points are those of bench_geocode.py (half near GeoNames places, half anywhere on the
 sphere); wrk (wrk_tiles.lua) sends `GET /api/reverse?lat=..&lon=..` for a random one of them on
-64 connections. Each server first gets an unmeasured run as long as the measured one, which
-also covers the geocoder's background warm-up. wrk runs on the same cores as the server.
+64 connections. Each server first gets an unmeasured run of --warmup seconds, which must cover
+the geocoder's background warm-up (~10 s alone, longer while requests compete for the cores:
+10 s was not enough for 2 workers). wrk runs on the same cores as the server.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts to measure")
     parser.add_argument("--points", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=30, help="unmeasured seconds first")
     parser.add_argument("--port", type=int, default=18431)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             server = tilegeo_reverse(args.port, workers)
             with servers.running(server, args.port, probe, Path(tmp) / "server.log") as started:
                 url = started.base_url
-                run_wrk(url, LUA_SCRIPT, [str(queries), PREFIX, ""], seconds=args.seconds)      # warm-up
+                run_wrk(url, LUA_SCRIPT, [str(queries), PREFIX, ""], seconds=args.warmup)
                 r = run_wrk(url, LUA_SCRIPT, [str(queries), PREFIX, ""], seconds=args.seconds)
             print(f"| {server.name} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} ms | {r.p99_ms:.1f} ms "
                   f"| {r.errors} |", flush=True)

@@ -64,3 +64,16 @@ def test_the_geocoding_bench_reports_medians_and_the_spread_over_runs():
     folded = summary(runs)
     assert folded["p50_us"] == 2.0 and folded["p50_us_range"] == (1.0, 3.0) and folded["runs"] == 3
     assert "2 µs (2 µs) [1-3 µs]" in table([folded]) and "Medians of 3 runs" in table([folded])
+
+
+def test_the_paired_geocoding_bench_compares_two_checkouts_in_one_process(tmp_path, capsys):
+    from loadtests.bench_geocode_pair import main
+
+    from .geocode.fixtures import build_places
+
+    places = build_places(tmp_path / "places.sqlite")
+    repo = Path(__file__).resolve().parent.parent
+    assert main([str(repo), str(repo), "--places", str(places), "--points", "300", "--batch", "2000"]) == 0
+    report = capsys.readouterr().out
+    assert report.count(f"| {repo} | ") == 2 and "batch of 2,000 points" in report
+    assert "0 of 300 single answers differ" in report

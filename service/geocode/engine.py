@@ -228,24 +228,25 @@ class Geocoder:
         return self._located(found, snapped)
 
     def _where_many(self, lng: np.ndarray, lat: np.ndarray) -> list[Located]:
-        """_where() for arrays of points: grid answers where clear, vectorised polygon tests elsewhere."""
+        """_where() for arrays of points: grid answers where clear, else the sub-cells' answers and
+        vectorised polygon tests (all polygon tests until the warm-up has built the sub-cells)."""
         grid = self._grid
         if grid is not None:
             slots = grid[0].slots(lng, lat)
             located: list[Located | None] = [grid[1][s] if s >= 0 else None for s in slots.tolist()]
         else:
             slots, located = np.full(len(lng), MIXED), [None] * len(lng)
-        listed, unlisted = np.flatnonzero(slots < MIXED), np.flatnonzero(slots == MIXED)
         regions, sub = self.regions, self._subgrid
         if sub is not None:
             tested = np.flatnonzero(slots < 0)
             exact = containments(regions, sub.hits(lng[tested], lat[tested], BORDER_PROBES), len(tested))
         else:
+            listed, unlisted = np.flatnonzero(slots < MIXED), np.flatnonzero(slots == MIXED)
             exact = []
             if len(listed):
                 owner, parts = grid[0].parts_near_many(slots[listed])
-                exact += containments(regions, regions.hits_among(lng[listed], lat[listed], BORDER_PROBES, owner, parts),
-                                      len(listed))
+                hits = regions.hits_among(lng[listed], lat[listed], BORDER_PROBES, owner, parts)
+                exact += containments(regions, hits, len(listed))
             exact += containments(regions, regions.hits(lng[unlisted], lat[unlisted], BORDER_PROBES), len(unlisted))
             tested = np.concatenate([listed, unlisted])
         at_sea = [k for k, c in enumerate(exact) if c.country_at is None]

@@ -21,7 +21,7 @@ import math
 import numpy as np
 import shapely
 
-from .grid import CELL, MIXED, OPEN_SEA, RegionGrid
+from .grid import CELL, MIXED, RegionGrid
 from .regions import KM_PER_DEGREE, Containment, Hits, Regions, fold, offset_points, probe_steps
 
 SIDE = 4                   # sub-cells per listed cell side
@@ -50,15 +50,14 @@ class SubGrid:
         codes = codes.reshape(-1, SIDE * SIDE)
         uniform = (codes == codes[:, :1]).all(axis=1)
         # per listed cell: a pair code (>= 0) when all its sub-cells agree, else -1 - its block number
-        cell_code = np.where(uniform, codes[:, 0], -1 - np.cumsum(~uniform) + 1).astype(np.int32)
-        self._blocks = memoryview(np.ascontiguousarray(codes[~uniform].ravel(), dtype=np.uint16 if len(pairs) < 65536 else np.int32))
+        cell_code = np.where(uniform, codes[:, 0], -np.cumsum(~uniform)).astype(np.int32)
+        code_type = np.uint16 if len(pairs) < 65536 else np.int32
+        self._blocks = memoryview(np.ascontiguousarray(codes[~uniform].ravel(), dtype=code_type))
         self._cell_code = memoryview(cell_code)
         self._pairs = pairs
-        answers = grid.answers
-        self._slot_pairs = [(NONE, NONE)] + [
-            (a.country_at if a.country_at is not None else NONE, a.admin1_at if a.admin1_at is not None else NONE)
-            for a in answers[1:]]
-        assert answers[OPEN_SEA].country_at is None
+        # the grid's own answers (slot 0, the open sea, is the empty Containment): (NONE, NONE) there
+        self._slot_pairs = [(NONE if a.country_at is None else a.country_at,
+                             NONE if a.admin1_at is None else a.admin1_at) for a in grid.answers]
         self._slot_country = [country for country, _ in self._slot_pairs]
         self._pair_country = [country for country, _ in self._pairs]
         # the same as arrays, for hits()
@@ -181,7 +180,9 @@ class SubGrid:
                 country = UNKNOWN
             else:
                 code = cell_code[MIXED - 1 - slot]
-                country = pair_country[code if code >= 0 else blocks[(-1 - code) * SIDE * SIDE + (row % SIDE) * SIDE + col % SIDE]]
+                if code < 0:
+                    code = blocks[(-1 - code) * SIDE * SIDE + (row % SIDE) * SIDE + col % SIDE]
+                country = pair_country[code]
             if country >= 0:
                 return country
             if country == UNKNOWN:

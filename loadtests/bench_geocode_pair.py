@@ -41,28 +41,18 @@ def load_geocoder(checkout: Path, alias: str, places: Path):
 
 def paired(a, b, points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray, int]:
     """Single-lookup times (µs) of both engines on every point, and how many answers differ."""
-    (engine_a, point_a), (engine_b, point_b) = a, b
-    times_a, times_b, differ = [], [], 0
+    times: tuple[list[int], list[int]] = ([], [])
+    differ = 0
     for i, (lat, lon) in enumerate(points):
-        qa, qb = point_a(lon, lat), point_b(lon, lat)
-        if i % 2:
-            t0 = time.perf_counter_ns()
-            answer_a = engine_a.reverse(qa)
-            t1 = time.perf_counter_ns()
-            answer_b = engine_b.reverse(qb)
-            t2 = time.perf_counter_ns()
-            times_a.append(t1 - t0)
-            times_b.append(t2 - t1)
-        else:
-            t0 = time.perf_counter_ns()
-            answer_b = engine_b.reverse(qb)
-            t1 = time.perf_counter_ns()
-            answer_a = engine_a.reverse(qa)
-            t2 = time.perf_counter_ns()
-            times_b.append(t1 - t0)
-            times_a.append(t2 - t1)
-        differ += astuple(answer_a) != astuple(answer_b)
-    return np.array(times_a) / 1000, np.array(times_b) / 1000, differ
+        answers = [None, None]
+        for which in ((0, 1) if i % 2 else (1, 0)):
+            engine, point = (a, b)[which]
+            query = point(lon, lat)
+            start = time.perf_counter_ns()
+            answers[which] = engine.reverse(query)
+            times[which].append(time.perf_counter_ns() - start)
+        differ += astuple(answers[0]) != astuple(answers[1])
+    return np.array(times[0]) / 1000, np.array(times[1]) / 1000, differ
 
 
 def paired_batch(a, b, points: list[tuple[float, float]], chunks: int = 10) -> tuple[float, float]:

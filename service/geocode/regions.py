@@ -148,13 +148,7 @@ class Regions:
             return containments(self, self.hits(np.array([lng]), np.array([lat]), offsets_km), 1)[0]
         if parts is None:
             parts = np.sort(self._tree.query(shapely.box(min(xs), min(ys), max(xs), max(ys)))).tolist()
-        pair_probe, pair_part, pair_x, pair_y = self._box_pairs(xs, ys, parts)
-        if not pair_part:
-            return Containment()
-        inside = shapely.contains_xy(self.parts[pair_part], pair_x, pair_y).tolist()
-        region_of = self._part_region_list
-        return fold(self, [p for p, hit in zip(pair_probe, inside) if hit],
-                     [region_of[part] for part, hit in zip(pair_part, inside) if hit])
+        return fold(self, *self.hits_at(list(range(len(xs))), xs, ys, parts))
 
     def hits_at(self, probes: list[int], xs: list[float], ys: list[float],
                 parts: list[int]) -> tuple[list[int], list[int]]:

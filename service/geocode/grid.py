@@ -25,7 +25,7 @@ from .regions import KM_PER_DEGREE, Containment, Regions
 
 CELL = 0.1                 # degrees; 3600 x 1800 cells
 STEP = CELL / 2            # boundaries are densified to points at most this far apart
-MAX_LAT = 80.0             # beyond this, degree cells are too narrow for the probes: always exact
+MAX_LAT = 89.0             # beyond this, the probes span most of a circle of latitude: always exact
 MIXED = -1                 # slot value: ask the polygons (a slot below it: among parts_near(slot))
 OPEN_SEA = 0               # slot value: no polygon contains or comes near the point
 CHUNK = 250_000            # boundary points marked per numpy step

@@ -4,9 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import shapely
 from service.geocode import store
+from service.geocode.store import RegionRecord
 from service.geocode.engine import BORDER_KM, BORDER_PROBES, SEA_KM, Geocoder
-from service.geocode.grid import MIXED, OPEN_SEA, RegionGrid
+from service.geocode.grid import MAX_LAT, MIXED, OPEN_SEA, RegionGrid
 from service.geocode.place import LngLat
 from service.geocode.regions import Regions
 
@@ -54,7 +56,8 @@ def test_points_near_a_border_or_coast_are_left_to_the_polygons(places_file: Pat
     grid = RegionGrid(regions_of(places_file), BORDER_KM, SEA_KM)
     assert grid.slot(-84.5125, 39.1016) < MIXED           # 0.4 km from the fixture's Ohio/Kentucky line: listed
     assert grid.slot(-100.0, 40.0) > OPEN_SEA
-    assert grid.slot(0.0, 85.0) == MIXED                   # beyond MAX_LAT: always the index query
+    assert grid.slot(0.0, 89.5) == MIXED                   # beyond MAX_LAT: always the index query
+    assert grid.slot(0.0, 85.0) == OPEN_SEA                # the Arctic Ocean, far from any coast
     assert grid.slot(-150.0, 0.0) == OPEN_SEA
 
 
@@ -67,6 +70,21 @@ def test_the_grid_agrees_with_the_polygons_on_the_real_data():
     regions = regions_of(PLACES)
     grid = RegionGrid(regions, BORDER_KM, SEA_KM)
     assert assert_grid_agrees(regions, grid, random_points(1500, seed=7)) > 1000
+
+
+def test_the_grid_agrees_with_the_polygons_near_the_poles():
+    """Up to MAX_LAT a probe 2 km east reaches ~0.2 degree of longitude at 85 degrees: the cells
+    beside a north-south border must stay with the polygons. Two countries meet at 10 E from 80 N
+    to the pole, and at 10 W in the south."""
+    boxes = [("AA", 0.0, 80.0, 10.0, 90.0), ("BB", 10.0, 80.0, 20.0, 90.0),
+             ("CC", -20.0, -90.0, -10.0, -80.0), ("DD", -10.0, -90.0, 0.0, -80.0)]
+    regions = Regions([RegionRecord(0, code, None, code, shapely.box(x0, y0, x1, y1).wkb)
+                       for code, x0, y0, x1, y1 in boxes])
+    grid = RegionGrid(regions, BORDER_KM, SEA_KM)
+    rng = np.random.default_rng(8)
+    lat = rng.uniform(80.5, MAX_LAT, 4000) * np.repeat([1.0, -1.0], 2000)
+    lng = np.sign(lat) * 10.0 + rng.uniform(-1.0, 1.0, 4000)
+    assert assert_grid_agrees(regions, grid, np.column_stack([lng, lat])) > 2000
 
 
 def test_answers_are_the_same_with_and_without_the_grid(places_file: Path):

@@ -4,15 +4,17 @@ The region grid answers whole 0.1-degree cells far from borders and coasts; a po
 listed cells (near a boundary) still tests its probes against the polygons, and a sea point tests
 up to 40 snapping probes. Those tests dominate the slowest lookups. Here every listed cell is cut
 into SIDE x SIDE sub-cells and each sub-cell that no boundary crosses keeps the country and admin-1
-region containing it: a probe landing there needs no polygon test. Only probes in a sub-cell a
-boundary crosses (UNKNOWN) go to the polygons, so the answers are the exact ones.
+region containing it: a probe landing there needs no polygon test. A probe in a sub-cell a
+boundary crosses (UNKNOWN) counts the crossings of that sub-cell's few edges (crossings.py); only
+where that cannot decide does it go to the polygons. The answers are the exact ones.
 
 Built without a polygon test: boundaries are densified to points at most half a sub-cell apart,
 and every sub-cell within reach of one is UNKNOWN; the others take the region whose scan-line
 span (even-odd rule, per part, along the sub-cell row's centre line) covers their centre. Where
-two parts of one level overlap, their sub-cells are UNKNOWN too. ~3.5 s of numpy, in the engine's
-warm-up thread; ~10 MB. (A second level, 4 x 4 fine cells in each crossed sub-cell, cut the UNKNOWN
-share from ~10 % to ~3.5 % and p99 by ~10 %, but took ~20 s to build and ~35 MB: not worth it.)
+two parts of one level overlap, their sub-cells are UNKNOWN too. ~6.5 s of numpy with the crossed
+sub-cells' edges, in the engine's warm-up thread; ~60 MB, most of it those edges. (A second level,
+4 x 4 fine cells in each crossed sub-cell, cut the UNKNOWN share from ~10 % to ~3.5 % and p99 by
+~10 %, but took ~20 s to build and ~35 MB: not worth it.)
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import math
 import numpy as np
 import shapely
 
+from .crossings import OVERLAP, CrossedCells
 from .grid import CELL, MIXED, RegionGrid
 from .regions import KM_PER_DEGREE, Containment, Hits, Regions, fold, offset_points, probe_steps
 
@@ -43,10 +46,12 @@ class SubGrid:
         self._width = grid.width
         self._slots = grid.cell_slots()
         listed = grid.listed_cells()
-        level0 = _sub_answers(regions, 0, listed, grid.width)
-        level1 = _sub_answers(regions, 1, listed, grid.width)
+        centres, crossed = zip(*(_sub_parts(regions, level, listed, grid.width) for level in (0, 1)))
+        level0, level1 = (_answers(regions, c, x) for c, x in zip(centres, crossed))
         codes, pairs = _pair_codes(level0, level1, len(regions) + 2)
         del level0, level1
+        self.crossed = CrossedCells(regions, listed, grid.width, SIDE, SUB, centres, crossed)
+        del centres, crossed
         codes = codes.reshape(-1, SIDE * SIDE)
         uniform = (codes == codes[:, :1]).all(axis=1)
         # per listed cell: a pair code (>= 0) when all its sub-cells agree, else -1 - its block number
@@ -154,6 +159,10 @@ class SubGrid:
             if len(self._found) < FOUND_CACHE:
                 self._found[key] = found
             return found
+        unknown = [probe for probe in unknown if not self._crossed_hits(xs[probe], ys[probe], pairs[probe],
+                                                                        probe, probes, hit_regions)]
+        if not unknown:
+            return fold(regions, probes, hit_regions)
         # fold() wants each probe's hits in part order, not the probes in order
         more_probes, more_regions = regions.hits_at(unknown, [xs[p] for p in unknown], [ys[p] for p in unknown],
                                                     self._grid.parts_near(slot))
@@ -186,10 +195,36 @@ class SubGrid:
             if country >= 0:
                 return country
             if country == UNKNOWN:
-                found = regions.country_at(x, y, self._grid.parts_near(slot) if slot < MIXED else None)
-                if found is not None:
-                    return found
+                found = self.crossed.regions_at(x, y, MIXED - 1 - slot, row, col, True, False) if slot < MIXED else None
+                if found is None:
+                    country = regions.country_at(x, y, self._grid.parts_near(slot) if slot < MIXED else None)
+                    if country is not None:
+                        return country
+                elif found:
+                    return found[0]
         return None
+
+    def _crossed_hits(self, x: float, y: float, pair: tuple[int, int], probe: int,
+                      probes: list[int], hit_regions: list[int]) -> bool:
+        """Add a probe's regions from the sub-cells' answer and the crossed sub-cell's edges; False
+        (nothing added) where the polygons must decide."""
+        if not (-180.0 <= x < 180.0 and -90.0 <= y < 90.0):
+            return False
+        row, col = int((y + 90.0) / SUB), int((x + 180.0) / SUB)
+        slot = self._slots[(row // SIDE) * self._width + col // SIDE]
+        if slot >= MIXED:
+            return False
+        country, admin1 = pair
+        found = self.crossed.regions_at(x, y, MIXED - 1 - slot, row, col, country == UNKNOWN, admin1 == UNKNOWN)
+        if found is None:
+            return False
+        if country >= 0:
+            found.append(country)
+        if admin1 >= 0:
+            found.append(admin1)
+        probes += [probe] * len(found)
+        hit_regions += found
+        return True
 
 
 def _pair_codes(level0: np.ndarray, level1: np.ndarray, base: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
@@ -212,12 +247,21 @@ def _pair_codes(level0: np.ndarray, level1: np.ndarray, base: int) -> tuple[np.n
     return code[key], pairs
 
 
-def _sub_answers(regions: Regions, level: int, listed: np.ndarray, width: int) -> np.ndarray:
-    """Per sub-cell of every listed cell (cell-major, then row, then column): its `level` region, NONE or UNKNOWN."""
-    answers = np.full(len(listed) * SIDE * SIDE, NONE, dtype=np.int16 if len(regions) < 30_000 else np.int32)
+def _answers(regions: Regions, centre: np.ndarray, crossed: np.ndarray) -> np.ndarray:
+    """Per sub-cell: the region of the part containing its centre, NONE, or UNKNOWN where crossed or overlapped."""
+    answers = np.where(centre >= 0, regions.part_region[np.maximum(centre, 0)], NONE)
+    answers[(centre == OVERLAP) | crossed] = UNKNOWN
+    return answers.astype(np.int16 if len(regions) < 30_000 else np.int32)
+
+
+def _sub_parts(regions: Regions, level: int, listed: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per sub-cell of every listed cell (cell-major, then row, then column): the `level` part containing
+    its centre (NONE; OVERLAP where parts overlap), and whether a boundary of that level may cross it."""
+    centre = np.full(len(listed) * SIDE * SIDE, NONE, dtype=np.int32)
+    crossed = np.zeros(len(listed) * SIDE * SIDE, dtype=bool)
     parts = np.flatnonzero(regions.level[regions.part_region] == level)
     if len(listed) == 0 or len(parts) == 0:
-        return answers
+        return centre, crossed
     rings = shapely.get_rings(regions.parts[parts])
     start, end, part = _spans(regions, parts)
     covered = np.maximum.accumulate(end) if len(end) else end     # the farthest end of any span so far
@@ -232,15 +276,15 @@ def _sub_answers(regions: Regions, level: int, listed: np.ndarray, width: int) -
         inside = (i >= 0) & (end[j] > key)
         overlap = (i >= 1) & (covered[np.maximum(i - 1, 0)] > key)     # an earlier span covers it too
         index = (np.arange(len(listed))[:, None] * SIDE * SIDE + sub_row * SIDE + np.arange(SIDE)).ravel()
-        answers[index[inside]] = regions.part_region[part[j[inside]]]
-        answers[index[overlap]] = UNKNOWN
+        centre[index[inside]] = part[j[inside]]
+        centre[index[overlap]] = OVERLAP
     number = np.full(int(listed[-1]) + 1, -1, dtype=np.int32)      # cell -> its list number
     number[listed] = np.arange(len(listed), dtype=np.int32)
     for first in range(0, len(rings), 2000):
         points = shapely.get_coordinates(shapely.segmentize(rings[first:first + 2000], SUB / 2))
         for chunk in range(0, len(points), POINTS_CHUNK):
-            _mark_crossed(answers, points[chunk:chunk + POINTS_CHUNK], number, width)
-    return answers
+            _mark_crossed(crossed, points[chunk:chunk + POINTS_CHUNK], number, width)
+    return centre, crossed
 
 
 def _spans(regions: Regions, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -265,8 +309,8 @@ def _spans(regions: Regions, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return start[order], end[order], part[0::2][order]
 
 
-def _mark_crossed(answers: np.ndarray, points: np.ndarray, number: np.ndarray, width: int) -> None:
-    """UNKNOWN for every sub-cell of a listed cell (number[cell] >= 0) within SUB/4 (+ MARGIN) of a boundary point.
+def _mark_crossed(crossed: np.ndarray, points: np.ndarray, number: np.ndarray, width: int) -> None:
+    """True for every sub-cell of a listed cell (number[cell] >= 0) within SUB/4 (+ MARGIN) of a boundary point.
 
     Points are at most SUB/2 apart along each ring, so every sub-cell a boundary crosses holds a
     point within that reach."""
@@ -279,4 +323,4 @@ def _mark_crossed(answers: np.ndarray, points: np.ndarray, number: np.ndarray, w
             ok = (col >= 0) & (col < width * SIDE) & (row >= 0) & (cell < len(number))
             k = number[cell[ok]]
             hit = k >= 0
-            answers[k[hit] * SIDE * SIDE + ((row[ok] % SIDE) * SIDE + col[ok] % SIDE)[hit]] = UNKNOWN
+            crossed[k[hit] * SIDE * SIDE + ((row[ok] % SIDE) * SIDE + col[ok] % SIDE)[hit]] = True

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 from service.geocode.engine import BORDER_KM, BORDER_PROBES, SEA_KM, SEA_PER_RING, SEA_PROBES, SEA_RINGS
-from service.geocode.grid import CELL, RegionGrid
+from service.geocode.grid import CELL, MIXED, RegionGrid
 from service.geocode.regions import Regions, containments, nearest_ring_hit
 from service.geocode.store import RegionRecord
 from service.geocode.subgrid import NONE, SUB, UNKNOWN, SubGrid
@@ -103,3 +103,52 @@ def test_vectorised_hits_fold_like_the_polygons_on_the_real_data(real):
         containments(regions, regions.hits(lng, lat, BORDER_PROBES), len(points))
     assert nearest_ring_hit(sub.hits(lng, lat, SEA_PROBES, level=0), len(points), SEA_PER_RING) == \
         nearest_ring_hit(regions.hits(lng, lat, SEA_PROBES, level=0), len(points), SEA_PER_RING)
+
+
+def crossed_answer(grid: RegionGrid, sub: SubGrid, lng: float, lat: float, level: int) -> list[int] | None:
+    """CrossedCells.regions_at() for a point of a listed cell (None where it defers to the polygons)."""
+    row, col = int((lat + 90.0) / SUB), int((lng + 180.0) / SUB)
+    slot = grid.slot(lng, lat)
+    return sub.crossed.regions_at(lng, lat, MIXED - 1 - slot, row, col, level == 0, level == 1)
+
+
+def test_crossed_sub_cells_count_edges_like_the_polygons_on_the_real_data(real):
+    """Random points, points within 1e-9..1e-3 degree of boundary vertices, and the vertices
+    themselves: every answer the edges give is the polygons' answer, and they give most."""
+    regions, grid, sub = real
+    rng = np.random.default_rng(6)
+    vertices = shapely.get_coordinates(shapely.get_rings(regions.parts))
+    vertices = vertices[rng.integers(0, len(vertices), 4000)]
+    angle = rng.uniform(0, 2 * np.pi, 4000)
+    step = 10.0 ** rng.uniform(-9, -3, 4000)
+    near = vertices + np.column_stack([np.cos(angle), np.sin(angle)]) * step[:, None]
+    for points, share in ((points_in_listed_cells(grid, 20000, seed=5), 0.999), (near, 0.6), (vertices[:500], 0.0)):
+        points = points[grid.slots(points[:, 0], points[:, 1]) < MIXED]
+        asked = answered = 0
+        for lng, lat in points.tolist():
+            for level, known in enumerate(sub.at(lng, lat)):
+                if known != UNKNOWN:
+                    continue
+                found = crossed_answer(grid, sub, lng, lat, level)
+                asked += 1
+                if found is not None:
+                    answered += 1
+                    assert found == regions.point_hits(np.array([lng]), np.array([lat]), level)[1].tolist(), (lng, lat)
+        assert asked > 300 and answered >= share * asked, (asked, answered)
+
+
+def test_crossed_sub_cells_defer_on_edges_and_overlaps():
+    """Beside an edge the edges answer; on it, or where a sub-cell's centre lies on an edge or in
+    two parts of one level, the polygons decide."""
+    centre_column = 10.0 + 2.5 * SUB                 # AA | BB: every sub-cell centre of a column lies on it
+    regions = Regions([square(0, "AA", 9.5, 9.5, centre_column, 10.6), square(0, "BB", centre_column, 9.5, 10.9, 10.6),
+                       square(1, "AA", 9.5, 9.5, 10.3, 10.6), square(1, "BB", 10.25, 9.5, 10.9, 10.6)])  # overlapping
+    grid = RegionGrid(regions, BORDER_KM, SEA_KM)
+    sub = SubGrid(regions, grid)
+    y = 10.0 + 0.3 * SUB
+    assert crossed_answer(grid, sub, centre_column - SUB / 3, y, 0) is None
+    assert crossed_answer(grid, sub, centre_column + SUB / 3, y, 0) is None
+    assert crossed_answer(grid, sub, 10.25 - 1e-6, y, 1) == [2]            # the sub-cell's centre is in AA only
+    assert crossed_answer(grid, sub, 10.3 + 1e-6, y, 1) == [3]             # ... in BB only
+    assert crossed_answer(grid, sub, 10.3, y, 1) is None                   # on BB's edge
+    assert crossed_answer(grid, sub, 10.25 + 1e-6, y, 1) is None           # the centre is in both

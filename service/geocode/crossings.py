@@ -1,0 +1,193 @@
+"""Point-in-polygon inside the crossed sub-cells, from the few boundary edges that meet each one.
+
+A probe in a sub-cell that a boundary crosses (UNKNOWN in subgrid.py) went to GEOS, and in a flow
+of lookups that test costs ~100 us: the polygon's edge index has left the caches. Here each crossed
+sub-cell keeps the part containing its centre (the scan-line answer subgrid.py computes anyway) and
+the boundary edges that meet it, a few cache lines. A part contains a point of the sub-cell if and
+only if it contains the centre XOR the segment from the centre to the point crosses an odd number
+of the part's edges; the segment stays in the sub-cell, so only its edges can cross it.
+
+The answers are the polygons' own, not approximations: where the point comes within TOL degrees
+(~1 mm) of an edge's line, or a vertex within TOL of the segment, or the centre near an edge, or
+where parts of one level overlap at the centre, the answer is None and the polygons decide. Beyond
+that margin the signs computed here are the true ones: their rounding error is below 1e-10.
+"""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from .regions import Regions
+
+TOL = 1e-8          # degrees: a point this close to an edge's line (or a vertex to the segment) goes to GEOS
+ROUNDING = 1e-13    # per degree of the lengths involved: a bound on the cross products' rounding, with room
+# The same margins squared, so the hot loop needs no abs(): a cross product d of an edge (ex, ey) is
+# too close to call when d^2 <= LINE_SLACK * (ex^2 + ey^2) + FLOOR (its rounding included; the
+# point is within 0.1 degree of the edge, so |x - ax| + |y - ay| <= |ex| + |ey| + 0.1).
+LINE_SLACK = 8 * (TOL + 2 * ROUNDING) ** 2
+FLOOR = 8 * (1.1 * ROUNDING) ** 2
+LENGTH_SLACK = 8 * ROUNDING ** 2
+MASK_SPAN = 1 << 16  # per listed cell: first crossed number * MASK_SPAN + the crossed sub-cells' bit mask
+OVERLAP = -2        # centre value: parts of the level overlap at the centre, or an edge passes ~through it
+EDGES_CHUNK = 400_000
+
+
+class CrossedCells:
+    """regions_at(x, y, ...) -> the `level` regions containing a point of a crossed sub-cell, or None."""
+
+    def __init__(self, regions: Regions, listed: np.ndarray, width: int, side: int, sub: float,
+                 centres: tuple[np.ndarray, np.ndarray], crossed: tuple[np.ndarray, np.ndarray]) -> None:
+        """listed: the grid's listed cells (flat indexes); per level and per sub-cell of those cells
+        (cell-major, then row, then column): centres, the part containing the centre (-1: none,
+        OVERLAP: parts overlap there), and crossed, whether a boundary of the level may cross it."""
+        self._side, self._sub = side, sub
+        level_of_part = regions.level[regions.part_region]
+        # vertices ordered by (level, part, ring): an edge is (i, i + 1) within one ring
+        order = np.lexsort((np.arange(len(regions.parts)), level_of_part))
+        rings, ring_part = shapely.get_rings(regions.parts[order], return_index=True)
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        vertex_part = order[ring_part[ring]]
+        edge = np.flatnonzero((ring[1:] == ring[:-1]) & np.any(xy[1:] != xy[:-1], axis=1))   # no zero-length edge
+        any_crossed = crossed[0] | crossed[1]
+        flat, level, entries, near = _meetings(xy, edge, level_of_part[vertex_part[edge]], listed, width, side,
+                                               sub, crossed)
+        del ring, ring_part, rings
+        # crossed sub-cells numbered in sub-cell order; per listed cell: its first number * 2^16 + a bit mask
+        per_cell = any_crossed.reshape(-1, side * side)
+        count = per_cell.sum(axis=1)
+        bits = (per_cell * (1 << np.arange(side * side))).sum(axis=1)
+        self._cells = memoryview(((np.cumsum(count) - count) * MASK_SPAN + bits).astype(np.int64))
+        crossed_number = np.cumsum(any_crossed) - 1             # sub-cell -> its number among the crossed
+        crossed_subs = np.flatnonzero(any_crossed)
+        centre = [np.asarray(c[crossed_subs], dtype=np.int64) for c in centres]
+        for lev in (0, 1):
+            centre[lev][crossed_number[near[lev]]] = OVERLAP       # the centre lies on (or ~on) an edge's line
+        # per crossed sub-cell k, head[4k:4k + 4] = (first entry, first level-1 entry, centre parts of
+        # levels 0 and 1); its entries end where k + 1's begin (a last head closes them)
+        k = crossed_number[flat]
+        head = np.zeros((len(crossed_subs) + 1, 4), dtype=np.int64)
+        head[:, 0] = np.searchsorted(k, np.arange(len(crossed_subs) + 1))
+        head[:-1, 1] = np.searchsorted(k * 2 + level, np.arange(len(crossed_subs)) * 2 + 1)
+        head[-1, 1] = len(entries)
+        head[:-1, 2], head[:-1, 3] = centre
+        self._head = memoryview(head.astype(np.int32).ravel())
+        self._entries = memoryview(entries.astype(np.int32))   # 2 * edge + (1 if the centre is left of it)
+        self._xy = memoryview(np.ascontiguousarray(xy).ravel())     # x, y of vertex v at 2v, 2v + 1
+        self._vertex_part = memoryview(vertex_part.astype(np.int16 if len(regions.parts) < 32_000 else np.int32))
+        self._region_of = regions.part_region.tolist()
+        self.sub_cells, self.edges = len(crossed_subs), len(entries)
+
+    def regions_at(self, x: float, y: float, number: int, row: int, col: int, level0: bool, level1: bool
+                   ) -> list[int] | None:
+        """Regions whose parts contain (x, y), of level 0 if level0 and of level 1 if level1, by part;
+        None where the polygons must decide.
+
+        (row, col) is the point's sub-cell in the whole-world sub-cell grid, `number` its listed cell."""
+        side = self._side
+        j = (row % side) * side + col % side
+        cell = self._cells[number]
+        if not cell >> j & 1:
+            return None
+        k = 4 * (cell // MASK_SPAN + (cell & ((1 << j) - 1)).bit_count())
+        head = self._head
+        start, split, centre0, centre1 = head[k], head[k + 1], head[k + 2], head[k + 3]
+        inside = set()
+        if level0:
+            if centre0 == OVERLAP:
+                return None
+            if centre0 >= 0:
+                inside.add(centre0)
+        if level1:
+            if centre1 == OVERLAP:
+                return None
+            if centre1 >= 0:
+                inside.add(centre1)
+        sub = self._sub
+        cx, cy = -180.0 + (col + 0.5) * sub, -90.0 + (row + 0.5) * sub
+        sx, sy = x - cx, y - cy
+        near_segment = LINE_SLACK * (sx * sx + sy * sy) + FLOOR
+        xy, vertex_part = self._xy, self._vertex_part
+        for entry in self._entries[start if level0 else split:head[k + 4] if level1 else split]:
+            left = entry & 1
+            v = entry - left                                # x of the edge's first vertex
+            ax, ay = xy[v], xy[v + 1]
+            ex, ey = xy[v + 2] - ax, xy[v + 3] - ay
+            length = ex * ex + ey * ey
+            d = ex * (y - ay) - ey * (x - ax)               # which side of the edge's line the point is on
+            if d * d <= LINE_SLACK * length + FLOOR:
+                return None
+            if (d > 0) == left:                             # the centre's side: this edge is not crossed
+                continue
+            d3 = sx * (ay - cy) - sy * (ax - cx)            # which side of the segment each end is on
+            d4 = sx * (ay + ey - cy) - sy * (ax + ex - cx)
+            slack = near_segment + LENGTH_SLACK * length
+            if d3 * d3 <= slack or d4 * d4 <= slack:
+                return None
+            if (d3 > 0) != (d4 > 0):
+                inside ^= {vertex_part[entry >> 1]}
+        region_of = self._region_of
+        return [region_of[part] for part in sorted(inside)]
+
+
+def _meetings(xy: np.ndarray, edge: np.ndarray, edge_level: np.ndarray, listed: np.ndarray, width: int, side: int,
+              sub: float, crossed: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(listed cell number, sub-cell index, edge) wherever an edge meets a sub-cell crossed at the edge's level.
+
+    Each edge is cut into pieces at most half a sub-cell long; a piece's box (plus a margin) meets at
+    most 2 x 2 sub-cells, all kept: a superset of the sub-cells the edge meets, which is all it needs."""
+    number = np.full(int(listed[-1]) + 1 if len(listed) else 0, -1, dtype=np.int64)
+    number[listed] = np.arange(len(listed))
+    crossed_either = np.stack(crossed, axis=1)            # (sub-cell, level)
+    margin = 1e-7
+    x, y = xy[:, 0], xy[:, 1]
+    found, near = [np.empty(0, np.int64)], [(np.empty(0, np.int64), np.empty(0, np.int64))]
+    for first in range(0, len(edge), EDGES_CHUNK):
+        e = edge[first:first + EDGES_CHUNK]
+        ax, ay, bx, by = x[e], y[e], x[e + 1], y[e + 1]
+        n = np.maximum(1, np.ceil(np.maximum(np.abs(bx - ax), np.abs(by - ay)) / (sub / 2))).astype(np.int64)
+        which = np.repeat(np.arange(len(e)), n)
+        t = (np.arange(len(which)) - np.repeat(np.cumsum(n) - n, n)) / n[which]
+        step = 1.0 / n[which]
+        dx, dy = (bx - ax)[which], (by - ay)[which]
+        x0, x1 = ax[which] + dx * t, ax[which] + dx * (t + step)
+        y0, y1 = ay[which] + dy * t, ay[which] + dy * (t + step)
+        col0 = np.floor((np.minimum(x0, x1) - margin + 180.0) / sub).astype(np.int64)
+        col1 = np.floor((np.maximum(x0, x1) + margin + 180.0) / sub).astype(np.int64)
+        row0 = np.floor((np.minimum(y0, y1) - margin + 90.0) / sub).astype(np.int64)
+        row1 = np.floor((np.maximum(y0, y1) + margin + 90.0) / sub).astype(np.int64)
+        wide, tall = col1 > col0, row1 > row0
+        both = wide & tall
+        col = np.concatenate([col0, col1[wide], col0[tall], col1[both]])
+        row = np.concatenate([row0, row0[wide], row1[tall], row1[both]])
+        which = np.concatenate([which, which[wide], which[tall], which[both]])
+        cell = (row // side) * width + col // side
+        ok = (col >= 0) & (col < width * side) & (row >= 0) & (cell < len(number))
+        k = np.full(len(cell), -1, dtype=np.int64)
+        k[ok] = number[cell[ok]]
+        keep = np.flatnonzero(k >= 0)
+        flat = k[keep] * side * side + (row[keep] % side) * side + col[keep] % side
+        which = which[keep]
+        level = edge_level[first:first + EDGES_CHUNK][which]
+        hit = crossed_either[flat, level]
+        flat, level, e_hit = flat[hit], level[hit], e[which[hit]]
+        left, close = _centre_side(x, y, e_hit, flat, listed, width, side, sub)
+        found.append(((flat * 2 + level) * len(xy) + e_hit) * 2 + left)
+        near.append((flat[close], level[close]))
+    key = np.sort(np.concatenate(found))
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    flat_level, entry = key // (2 * len(xy)), key % (2 * len(xy))
+    near_flat, near_level = (np.concatenate(column) for column in zip(*near))
+    return flat_level // 2, flat_level % 2, entry, (near_flat[near_level == 0], near_flat[near_level == 1])
+
+
+def _centre_side(x: np.ndarray, y: np.ndarray, edge: np.ndarray, flat: np.ndarray, listed: np.ndarray, width: int,
+                 side: int, sub: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per (edge, sub-cell): 1 where the sub-cell's centre is left of the edge's line, and whether it
+    is too close to tell. The centre is computed as regions_at and subgrid.py's scan lines compute it."""
+    cell, index = listed[flat // (side * side)], flat % (side * side)
+    cx = -180.0 + ((cell % width) * side + index % side + 0.5) * sub
+    cy = -90.0 + ((cell // width) * side + index // side + 0.5) * sub
+    ax, ay, bx, by = x[edge], y[edge], x[edge + 1], y[edge + 1]
+    ex, ey = bx - ax, by - ay
+    d = ex * (cy - ay) - ey * (cx - ax)
+    return (d > 0).astype(np.int64), d * d <= LINE_SLACK * (ex * ex + ey * ey) + FLOOR

@@ -29,7 +29,7 @@ FLOOR = 8 * (1.1 * ROUNDING) ** 2
 LENGTH_SLACK = 8 * ROUNDING ** 2
 MASK_SPAN = 1 << 16  # per listed cell: first crossed number * MASK_SPAN + the crossed sub-cells' bit mask
 OVERLAP = -2        # centre value: parts of the level overlap at the centre, or an edge passes ~through it
-EDGES_CHUNK = 400_000
+EDGES_CHUNK = 100_000     # edges per numpy step: its temporary arrays stay ~100 MB
 
 
 class CrossedCells:
@@ -46,18 +46,20 @@ class CrossedCells:
         order = np.lexsort((np.arange(len(regions.parts)), level_of_part))
         rings, ring_part = shapely.get_rings(regions.parts[order], return_index=True)
         xy, ring = shapely.get_coordinates(rings, return_index=True)
-        vertex_part = order[ring_part[ring]]
+        del rings
+        vertex_part = order[ring_part[ring]].astype(np.int32)
         edge = np.flatnonzero((ring[1:] == ring[:-1]) & np.any(xy[1:] != xy[:-1], axis=1))   # no zero-length edge
+        del ring, ring_part
         any_crossed = crossed[0] | crossed[1]
         flat, level, entries, near = _meetings(xy, edge, level_of_part[vertex_part[edge]], listed, width, side,
                                                sub, crossed)
-        del ring, ring_part, rings
+        del edge
         # crossed sub-cells numbered in sub-cell order; per listed cell: its first number * 2^16 + a bit mask
         per_cell = any_crossed.reshape(-1, side * side)
         count = per_cell.sum(axis=1)
         bits = (per_cell * (1 << np.arange(side * side))).sum(axis=1)
         self._cells = memoryview(((np.cumsum(count) - count) * MASK_SPAN + bits).astype(np.int64))
-        crossed_number = np.cumsum(any_crossed) - 1             # sub-cell -> its number among the crossed
+        crossed_number = np.cumsum(any_crossed, dtype=np.int32) - 1   # sub-cell -> its number among the crossed
         crossed_subs = np.flatnonzero(any_crossed)
         centre = [np.asarray(c[crossed_subs], dtype=np.int64) for c in centres]
         for lev in (0, 1):
@@ -65,12 +67,12 @@ class CrossedCells:
         # per crossed sub-cell k, head[4k:4k + 4] = (first entry, first level-1 entry, centre parts of
         # levels 0 and 1); its entries end where k + 1's begin (a last head closes them)
         k = crossed_number[flat]
-        head = np.zeros((len(crossed_subs) + 1, 4), dtype=np.int64)
+        head = np.zeros((len(crossed_subs) + 1, 4), dtype=np.int32)
         head[:, 0] = np.searchsorted(k, np.arange(len(crossed_subs) + 1))
         head[:-1, 1] = np.searchsorted(k * 2 + level, np.arange(len(crossed_subs)) * 2 + 1)
         head[-1, 1] = len(entries)
         head[:-1, 2], head[:-1, 3] = centre
-        self._head = memoryview(head.astype(np.int32).ravel())
+        self._head = memoryview(head.ravel())
         self._entries = memoryview(entries.astype(np.int32))   # 2 * edge + (1 if the centre is left of it)
         self._xy = memoryview(np.ascontiguousarray(xy).ravel())     # x, y of vertex v at 2v, 2v + 1
         self._vertex_part = memoryview(vertex_part.astype(np.int16 if len(regions.parts) < 32_000 else np.int32))
@@ -135,8 +137,8 @@ def _meetings(xy: np.ndarray, edge: np.ndarray, edge_level: np.ndarray, listed: 
 
     Each edge is cut into pieces at most half a sub-cell long; a piece's box (plus a margin) meets at
     most 2 x 2 sub-cells, all kept: a superset of the sub-cells the edge meets, which is all it needs."""
-    number = np.full(int(listed[-1]) + 1 if len(listed) else 0, -1, dtype=np.int64)
-    number[listed] = np.arange(len(listed))
+    number = np.full(int(listed[-1]) + 1 if len(listed) else 0, -1, dtype=np.int32)
+    number[listed] = np.arange(len(listed), dtype=np.int32)
     crossed_either = np.stack(crossed, axis=1)            # (sub-cell, level)
     margin = 1e-7
     x, y = xy[:, 0], xy[:, 1]
@@ -164,6 +166,7 @@ def _meetings(xy: np.ndarray, edge: np.ndarray, edge_level: np.ndarray, listed: 
         ok = (col >= 0) & (col < width * side) & (row >= 0) & (cell < len(number))
         k = np.full(len(cell), -1, dtype=np.int64)
         k[ok] = number[cell[ok]]
+        del cell, ok, col0, col1, row0, row1, x0, x1, y0, y1, dx, dy, t, step
         keep = np.flatnonzero(k >= 0)
         flat = k[keep] * side * side + (row[keep] % side) * side + col[keep] % side
         which = which[keep]
@@ -171,10 +174,10 @@ def _meetings(xy: np.ndarray, edge: np.ndarray, edge_level: np.ndarray, listed: 
         hit = crossed_either[flat, level]
         flat, level, e_hit = flat[hit], level[hit], e[which[hit]]
         left, close = _centre_side(x, y, e_hit, flat, listed, width, side, sub)
-        found.append(((flat * 2 + level) * len(xy) + e_hit) * 2 + left)
+        key = np.sort(((flat * 2 + level) * len(xy) + e_hit) * 2 + left)
+        found.append(key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key)
         near.append((flat[close], level[close]))
-    key = np.sort(np.concatenate(found))
-    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    key = np.sort(np.concatenate(found))       # each edge is in one chunk: no key repeats across chunks
     flat_level, entry = key // (2 * len(xy)), key % (2 * len(xy))
     near_flat, near_level = (np.concatenate(column) for column in zip(*near))
     return flat_level // 2, flat_level % 2, entry, (near_flat[near_level == 0], near_flat[near_level == 1])

@@ -47,11 +47,11 @@ class SubGrid:
         self._slots = grid.cell_slots()
         listed = grid.listed_cells()
         centres, crossed = zip(*(_sub_parts(regions, level, listed, grid.width) for level in (0, 1)))
+        self.crossed = CrossedCells(regions, listed, grid.width, SIDE, SUB, centres, crossed)
         level0, level1 = (_answers(regions, c, x) for c, x in zip(centres, crossed))
+        del centres, crossed
         codes, pairs = _pair_codes(level0, level1, len(regions) + 2)
         del level0, level1
-        self.crossed = CrossedCells(regions, listed, grid.width, SIDE, SUB, centres, crossed)
-        del centres, crossed
         codes = codes.reshape(-1, SIDE * SIDE)
         uniform = (codes == codes[:, :1]).all(axis=1)
         # per listed cell: a pair code (>= 0) when all its sub-cells agree, else -1 - its block number
@@ -233,15 +233,19 @@ def _pair_codes(level0: np.ndarray, level1: np.ndarray, base: int) -> tuple[np.n
     Each level's values (>= UNKNOWN) are numbered first by a count table, so the pairs' table
     stays as small as the number of countries times the number of admin-1 regions."""
     numbers = []
-    for values in (level0, level1):
-        present = np.flatnonzero(np.bincount(values.astype(np.int64) - UNKNOWN, minlength=base))
-        number = np.zeros(base, np.int64)
+    for values in (level0, level1):                 # int32 temporaries: these arrays have ~10M items
+        shifted = values.astype(np.int32) - UNKNOWN
+        present = np.flatnonzero(np.bincount(shifted, minlength=base))
+        number = np.zeros(base, np.int32)
         number[present] = np.arange(len(present))
-        numbers.append((number[values.astype(np.int64) - UNKNOWN], present + UNKNOWN))
+        numbers.append((number[shifted], present + UNKNOWN))
+        del shifted
     (n0, values0), (n1, values1) = numbers
-    key = n0 * len(values1) + n1
+    wide = np.int32 if len(values0) * len(values1) < 2 ** 31 else np.int64
+    key = n0.astype(wide) * len(values1) + n1
+    del n0, n1, numbers
     used = np.flatnonzero(np.bincount(key, minlength=len(values0) * len(values1)))
-    code = np.zeros(len(values0) * len(values1), np.int64)
+    code = np.zeros(len(values0) * len(values1), np.int32)
     code[used] = np.arange(len(used))
     pairs = [(int(values0[k // len(values1)]), int(values1[k % len(values1)])) for k in used.tolist()]
     return code[key], pairs
@@ -249,15 +253,17 @@ def _pair_codes(level0: np.ndarray, level1: np.ndarray, base: int) -> tuple[np.n
 
 def _answers(regions: Regions, centre: np.ndarray, crossed: np.ndarray) -> np.ndarray:
     """Per sub-cell: the region of the part containing its centre, NONE, or UNKNOWN where crossed or overlapped."""
-    answers = np.where(centre >= 0, regions.part_region[np.maximum(centre, 0)], NONE)
+    answers = np.full(len(centre), NONE, dtype=np.int16 if len(regions) < 30_000 else np.int32)
+    inside = centre >= 0
+    answers[inside] = regions.part_region[centre[inside]]
     answers[(centre == OVERLAP) | crossed] = UNKNOWN
-    return answers.astype(np.int16 if len(regions) < 30_000 else np.int32)
+    return answers
 
 
 def _sub_parts(regions: Regions, level: int, listed: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Per sub-cell of every listed cell (cell-major, then row, then column): the `level` part containing
     its centre (NONE; OVERLAP where parts overlap), and whether a boundary of that level may cross it."""
-    centre = np.full(len(listed) * SIDE * SIDE, NONE, dtype=np.int32)
+    centre = np.full(len(listed) * SIDE * SIDE, NONE, dtype=np.int16 if len(regions.parts) < 32_000 else np.int32)
     crossed = np.zeros(len(listed) * SIDE * SIDE, dtype=bool)
     parts = np.flatnonzero(regions.level[regions.part_region] == level)
     if len(listed) == 0 or len(parts) == 0:

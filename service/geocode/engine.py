@@ -126,6 +126,10 @@ class Geocoder:
         except Exception:
             logger.exception("region grid not built; every point takes the polygon tests")
         try:
+            self._nearest.build_reach((NEAR_KM, SEA_KM, MAX_CITY_KM))
+        except Exception:
+            logger.exception("place reach not built; every point searches for places")
+        try:
             conn = store.connect(self.path)                 # its own connection: this is another thread
             try:
                 self._detail_table = store.DetailTable(conn)

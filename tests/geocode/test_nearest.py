@@ -37,6 +37,39 @@ def test_places_within_a_radius_cross_the_antimeridian_and_the_pole():
     assert km[owner == 0][0] == pytest.approx(6.4, abs=0.1)
 
 
+def destination(lng: np.ndarray, lat: np.ndarray, bearing: np.ndarray, km: float) -> tuple[np.ndarray, np.ndarray]:
+    """The points `km` away from (lng, lat) along `bearing` (radians from north), on the sphere."""
+    d = km / nearest.EARTH_RADIUS_KM
+    phi, lam = np.radians(lat), np.radians(lng)
+    phi2 = np.arcsin(np.sin(phi) * np.cos(d) + np.cos(phi) * np.sin(d) * np.cos(bearing))
+    lam2 = lam + np.arctan2(np.sin(bearing) * np.sin(d) * np.cos(phi), np.cos(d) - np.sin(phi) * np.sin(phi2))
+    return (np.degrees(lam2) + 180.0) % 360.0 - 180.0, np.degrees(phi2)
+
+
+def test_a_cell_out_of_reach_of_every_place_answers_none_and_only_then():
+    """Points just inside a radius of a place (every bearing; equator to pole; across the
+    antimeridian) still find it once the reach cells are built; points far from any place find none."""
+    rng = np.random.default_rng(12)
+    lng = np.concatenate([rng.uniform(-180, 180, 300), rng.uniform(179.8, 180, 50) * rng.choice([-1, 1], 50)])
+    lat = np.concatenate([rng.uniform(-89.9, 89.9, 300), rng.uniform(-70, 70, 50)])
+    lat[:60] = rng.uniform(80, 89.95, 60) * rng.choice([-1, 1], 60)
+    index = NearestPlaces(lng, lat)
+    radii = (8.0, 22.2, 50.0)
+    index.build_reach(radii)
+    for km in radii:
+        bearing = rng.uniform(0, 2 * np.pi, len(lng))
+        bearing[::4] = np.pi / 2 * rng.integers(0, 4, len(bearing[::4]))     # due north, east, south, west
+        x, y = destination(lng, lat, bearing, km * (1 - 1e-6))
+        for i, (px, py) in enumerate(zip(x.tolist(), y.tolist())):
+            assert i in [row for _, row, _ in index.within(px, py, km)], (km, lng[i], lat[i], px, py)
+        far = np.column_stack([rng.uniform(-180, 180, 2000), rng.uniform(-90, 90, 2000)])
+        for px, py in far.tolist():
+            truth = np.flatnonzero(haversine_km(px, py, lng, lat) <= km)
+            assert sorted(row for _, row, _ in index.within(px, py, km)) == truth.tolist()
+    bits = np.asarray(index._reach)
+    assert 0 < (bits & 1).mean() < 0.05                    # most cells are out of reach of these few places
+
+
 @pytest.mark.parametrize("km", [0.5, 8.0, 22.2, 50.0, 400.0])
 def test_the_buckets_find_exactly_the_places_within_a_radius(km: float):
     """Against brute force on random places and points, polar caps and the antimeridian included."""

@@ -44,6 +44,7 @@ BORDER_PROBES = np.vstack([[0.0, 0.0], probe_offsets([BORDER_KM], COMPASS)])   #
 SEA_RINGS = (3.0, 6.0, 10.0, 15.0, SEA_KM)
 SEA_PROBES = probe_offsets(SEA_RINGS, COMPASS + DIAGONALS)
 SEA_PER_RING = len(COMPASS + DIAGONALS)
+BORDER_PROBES.flags.writeable = SEA_PROBES.flags.writeable = False     # constants: probe_steps() remembers them
 
 
 @dataclass(slots=True)

@@ -24,8 +24,20 @@ DIAGONALS = ((0.7071, 0.7071), (0.7071, -0.7071), (-0.7071, -0.7071), (-0.7071, 
 
 
 def probe_steps(offsets_km: np.ndarray) -> tuple[list[tuple[float, float]], float]:
-    """offsets_km as (east, north) floats and how far the farthest probe goes along an axis (km)."""
-    return _probe_steps_of(np.ascontiguousarray(offsets_km, dtype=np.float64).tobytes())
+    """offsets_km as (east, north) floats and how far the farthest probe goes along an axis (km).
+
+    A read-only array (the engine's probe sets) is remembered by identity, so a lookup costs one
+    dict get rather than hashing the array's bytes (~2 % of a flow of single lookups)."""
+    known = _STEPS_BY_ARRAY.get(id(offsets_km))
+    if known is not None and known[0] is offsets_km:
+        return known[1]
+    steps = _probe_steps_of(np.ascontiguousarray(offsets_km, dtype=np.float64).tobytes())
+    if isinstance(offsets_km, np.ndarray) and not offsets_km.flags.writeable and len(_STEPS_BY_ARRAY) < 16:
+        _STEPS_BY_ARRAY[id(offsets_km)] = (offsets_km, steps)      # holding the array: its id stays its own
+    return steps
+
+
+_STEPS_BY_ARRAY: dict[int, tuple[np.ndarray, tuple[list[tuple[float, float]], float]]] = {}
 
 
 @lru_cache(maxsize=16)

@@ -64,15 +64,21 @@ class CrossedCells:
         centre = [np.asarray(c[crossed_subs], dtype=np.int64) for c in centres]
         for lev in (0, 1):
             centre[lev][crossed_number[near[lev]]] = OVERLAP       # the centre lies on (or ~on) an edge's line
-        # per crossed sub-cell k, head[4k:4k + 4] = (first entry, first level-1 entry, centre parts of
-        # levels 0 and 1); its entries end where k + 1's begin (a last head closes them)
+        # per crossed sub-cell k, one int64: its first entry, its count of level-0 entries and the centre
+        # parts of levels 0 and 1 (+ 2), packed; its entries end where k + 1's begin (a last head
+        # closes them). One cache line per lookup, half the memory of four int32.
         k = crossed_number[flat]
-        head = np.zeros((len(crossed_subs) + 1, 4), dtype=np.int32)
-        head[:, 0] = np.searchsorted(k, np.arange(len(crossed_subs) + 1))
-        head[:-1, 1] = np.searchsorted(k * 2 + level, np.arange(len(crossed_subs)) * 2 + 1)
-        head[-1, 1] = len(entries)
-        head[:-1, 2], head[:-1, 3] = centre
-        self._head = memoryview(head.ravel())
+        first = np.searchsorted(k, np.arange(len(crossed_subs) + 1)).astype(np.int64)
+        count = np.searchsorted(k * 2 + level, np.arange(len(crossed_subs)) * 2 + 1) - first[:-1]
+        part_bits = (len(regions.parts) + 2).bit_length()
+        count_bits = max(1, int(count.max(initial=0)).bit_length())
+        if len(entries).bit_length() + count_bits + 2 * part_bits > 63:
+            raise ValueError("too many boundary edges or polygon parts to pack the crossed sub-cells")
+        head = first << (count_bits + 2 * part_bits)
+        head[:-1] |= (count << (2 * part_bits)) | ((centre[0] + 2) << part_bits) | (centre[1] + 2)
+        self._head = memoryview(head)
+        self._start_shift, self._count_shift, self._part_bits = count_bits + 2 * part_bits, 2 * part_bits, part_bits
+        self._count_mask, self._part_mask = (1 << count_bits) - 1, (1 << part_bits) - 1
         self._entries = memoryview(entries.astype(np.int32))   # 2 * edge + (1 if the centre is left of it)
         self._xy = memoryview(np.ascontiguousarray(xy).ravel())     # x, y of vertex v at 2v, 2v + 1
         self._vertex_part = memoryview(vertex_part.astype(np.int16 if len(regions.parts) < 32_000 else np.int32))
@@ -90,9 +96,11 @@ class CrossedCells:
         cell = self._cells[number]
         if not cell >> j & 1:
             return None
-        k = 4 * (cell // MASK_SPAN + (cell & ((1 << j) - 1)).bit_count())
-        head = self._head
-        start, split, centre0, centre1 = head[k], head[k + 1], head[k + 2], head[k + 3]
+        k = cell // MASK_SPAN + (cell & ((1 << j) - 1)).bit_count()
+        word, part_bits, part_mask = self._head[k], self._part_bits, self._part_mask
+        start = word >> self._start_shift
+        split = start + ((word >> self._count_shift) & self._count_mask)
+        centre0, centre1 = ((word >> part_bits) & part_mask) - 2, (word & part_mask) - 2
         inside = set()
         if level0:
             if centre0 == OVERLAP:
@@ -109,7 +117,8 @@ class CrossedCells:
         sx, sy = x - cx, y - cy
         near_segment = LINE_SLACK * (sx * sx + sy * sy) + FLOOR
         xy, vertex_part = self._xy, self._vertex_part
-        for entry in self._entries[start if level0 else split:head[k + 4] if level1 else split]:
+        end = self._head[k + 1] >> self._start_shift if level1 else split
+        for entry in self._entries[start if level0 else split:end]:
             left = entry & 1
             v = entry - left                                # x of the edge's first vertex
             ax, ay = xy[v], xy[v + 1]

@@ -132,7 +132,7 @@ def _nearby_parts(regions: Regions, slots: np.ndarray, width: int,
         owners.append(owner[order].astype(np.int32) + first)
         parts.append(part[order].astype(np.int32))
     owner, part = np.concatenate(owners), np.concatenate(parts)
-    start = np.searchsorted(owner, np.arange(len(cells) + 1)).astype(np.int64)
+    start = np.searchsorted(owner, np.arange(len(cells) + 1)).astype(np.int32)
     return cells, start, part
 
 

@@ -143,6 +143,7 @@ class NearestPlaces:
         self._lng_lat = (np.asarray(lng, np.float64), np.asarray(lat, np.float64))
         self._reach: memoryview | None = None
         self._reach_bits: dict[float, int] = {}
+        self._limits: dict[float, float] = {}        # squared chord of each radius asked for
 
     def build_reach(self, radii_km: Sequence[float]) -> None:
         """Per REACH_CELL cell and radius, whether a place may lie within the radius of a point in it.
@@ -177,9 +178,11 @@ class NearestPlaces:
         phi, lam = math.radians(lat), math.radians(lng)
         cos_phi = math.cos(phi)
         q = cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)
-        limit = chord(km) ** 2
-        slices = self._slices(*window(lng, lat, km))
-        if sum(stop - start for start, stop in slices) > MANY:
+        limit = self._limits.get(km)
+        if limit is None:
+            limit = self._limits[km] = chord(km) ** 2
+        slices, count = self._slices(*window(lng, lat, km))
+        if count > MANY:
             return self._within_numpy(q, limit, slices)
         return self._within_plain(q, limit, slices)
 
@@ -228,9 +231,11 @@ class NearestPlaces:
         km *= 2 * EARTH_RADIUS_KM
         return Spread(km, position[inside], self.order)
 
-    def _slices(self, rows: range, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """(start, stop) in bucket order of the places in the window, one slice per bucket row and span."""
+    def _slices(self, rows: range, spans: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], int]:
+        """(start, stop) in bucket order of the places in the window, one slice per bucket row and span;
+        and how many places they hold."""
         slices = []
+        count = 0
         row_buckets, cols, starts = self._row_buckets, self._bucket_cols, self._bucket_starts
         for row in rows:
             lo, hi = row_buckets[row], row_buckets[row + 1]
@@ -238,8 +243,10 @@ class NearestPlaces:
                 for col0, col1 in spans:
                     first, last = bisect_left(cols, col0, lo, hi), bisect_right(cols, col1, lo, hi)
                     if first < last:
-                        slices.append((starts[first], starts[last]))
-        return slices
+                        start, stop = starts[first], starts[last]
+                        slices.append((start, stop))
+                        count += stop - start
+        return slices, count
 
     def within_many(self, lng: np.ndarray, lat: np.ndarray, km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For n points: (owner, row, distance_km) of every place within `km`, grouped by point (owner ascending)."""

@@ -12,7 +12,7 @@ Built without a polygon test: boundaries are densified to points at most half a 
 and every sub-cell within reach of one is UNKNOWN; the others take the region whose scan-line
 span (even-odd rule, per part, along the sub-cell row's centre line) covers their centre. Where
 two parts of one level overlap, their sub-cells are UNKNOWN too. ~6.5 s of numpy with the crossed
-sub-cells' edges, in the engine's warm-up thread; ~60 MB, most of it those edges. (A second level,
+sub-cells' edges, in the engine's warm-up thread; ~75 MB, most of it those edges. (A second level,
 4 x 4 fine cells in each crossed sub-cell, cut the UNKNOWN share from ~10 % to ~3.5 % and p99 by
 ~10 %, but took ~20 s to build and ~35 MB: not worth it.)
 """

@@ -10,7 +10,6 @@ import gc
 import logging
 import sqlite3
 import threading
-from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -88,11 +87,11 @@ class Geocoder:
         self._detail_table: store.DetailTable | None = None
         self._areas: dict[tuple[str, str | None, str | None], tuple[str | None, ...]] = {}   # for lang=None
         self._names = LocalNames(conn)
-        # by row, as arrays: a value is read in place, not through a pointer to an object in the heap
-        self._lng = array("d", self.places.lon.tolist())
-        self._lat = array("d", self.places.lat.tolist())
-        self._geonameid = array("q", self.places.geonameid.tolist())
-        self._population = array("q", self.places.population.tolist())
+        # by row, as buffers over the places' own arrays: a value is read in place, not through a
+        # pointer to an object in the heap, and no copy is kept
+        self._lng, self._lat, self._geonameid, self._population = (
+            memoryview(np.ascontiguousarray(column)) for column in
+            (self.places.lon, self.places.lat, self.places.geonameid, self.places.population))
         # Answers are the same with or without what the background thread builds: the region grid
         # spares most points the polygon tests, the detail tables a SQLite read per answer.
         self._grid: tuple[RegionGrid, list[Located]] | None = None
@@ -353,7 +352,7 @@ class Geocoder:
         geonameid = self._geonameid[row]
         table = self._detail_table
         if table is not None:
-            name, admin2_code = table.names[row], table.admin2_codes[row]
+            name, admin2_code = table.name(row), table.admin2_codes[row]
             timezone, feature_code = table.timezones[row], table.feature_codes[row]
         else:
             details = self._details.get(geonameid)

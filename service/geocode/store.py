@@ -19,6 +19,7 @@ from . import schema
 SECTION = 1        # PPLX: a section of a populated place
 UNCODED = 2        # no feature code known (often a city district added to GeoNames recently)
 SEAT = 4           # PPLC, PPLA, PPLA2: a capital or an admin seat, i.e. a well-known city
+DETAIL_CHUNK = 20_000   # rows per fetch when reading the place details into memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +90,34 @@ class PlaceDetails:
 class DetailTable:
     """Every place's Details as columns in PlaceTable row order: no SQLite read per answer.
 
-    Read in the background after start-up (~0.5 s, ~20 MB): the codes and time zones share one
-    str per distinct value.
+    Read in the background after start-up (~0.5 s, ~10 MB): the names as one str sliced per row
+    (235k str objects took 15 MB, one str of them all ~5 MB), the codes and time zones one str per
+    distinct value.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
-        rows = conn.execute("SELECT name, feature_code, admin2_code, timezone FROM places ORDER BY geonameid")
-        columns = list(zip(*rows)) or [(), (), (), ()]
+        cursor = conn.execute("SELECT name, feature_code, admin2_code, timezone FROM places ORDER BY geonameid")
+        names, ends = [], [0]
+        self.feature_codes: list[str | None] = []
+        self.admin2_codes: list[str | None] = []
+        self.timezones: list[str | None] = []
         shared: dict[str | None, str | None] = {}
-        self.names: Sequence[str] = columns[0]
-        self.feature_codes, self.admin2_codes, self.timezones = (
-            [shared.setdefault(value, value) for value in column] for column in columns[1:])
+        # in chunks, each chunk's names joined at once: the rows of a chunk are freed before the next
+        # is read, so their memory is reused rather than left in the heap between long-lived values
+        while rows := cursor.fetchmany(DETAIL_CHUNK):
+            for name, feature_code, admin2_code, timezone in rows:
+                ends.append(ends[-1] + len(name))
+                self.feature_codes.append(shared.setdefault(feature_code, feature_code))
+                self.admin2_codes.append(shared.setdefault(admin2_code, admin2_code))
+                self.timezones.append(shared.setdefault(timezone, timezone))
+            names.append("".join(row[0] for row in rows))
+            del rows
+        self._names = "".join(names)
+        self._name_ends = memoryview(np.array(ends, dtype=np.int64))
+
+    def name(self, row: int) -> str:
+        ends = self._name_ends
+        return self._names[ends[row]:ends[row + 1]]
 
 
 @dataclass(frozen=True, slots=True)

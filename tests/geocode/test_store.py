@@ -52,3 +52,26 @@ def test_an_empty_places_database_answers_nowhere(tmp_path: Path):
 def test_the_file_is_opened_read_only(places_file: Path, geocoder: Geocoder):
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         geocoder._conn.execute("DELETE FROM places")
+
+
+def test_the_detail_table_reads_every_place_like_sqlite(places_file: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    """Names are kept as one UTF-8 buffer, read in chunks: every row's name (non-ASCII too) and
+    codes come back as stored, whatever the chunk size."""
+    import shutil
+
+    from service.geocode import store
+
+    path = tmp_path / "places.sqlite"
+    shutil.copy(places_file, path)
+    with sqlite3.connect(path) as edit:                      # names of 1 to 3 bytes per character
+        edit.execute("UPDATE places SET name = 'Zürich Øst' WHERE name = 'Paris'")
+        edit.execute("UPDATE places SET name = '東京' WHERE name = 'Suva'")
+    conn = store.connect(path)
+    expected = conn.execute("SELECT name, feature_code, admin2_code, timezone FROM places ORDER BY geonameid").fetchall()
+    monkeypatch.setattr(store, "DETAIL_CHUNK", 4)
+    table = store.DetailTable(conn)
+    conn.close()
+    assert len(expected) > 4 * 3 and {"Zürich Øst", "東京"} <= {name for name, *_ in expected}
+    assert [(table.name(row), table.feature_codes[row], table.admin2_codes[row], table.timezones[row])
+            for row in range(len(expected))] == expected

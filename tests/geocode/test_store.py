@@ -68,7 +68,8 @@ def test_the_detail_table_reads_every_place_like_sqlite(places_file: Path, tmp_p
         edit.execute("UPDATE places SET name = 'Zürich Øst' WHERE name = 'Paris'")
         edit.execute("UPDATE places SET name = '東京' WHERE name = 'Suva'")
     conn = store.connect(path)
-    expected = conn.execute("SELECT name, feature_code, admin2_code, timezone FROM places ORDER BY geonameid").fetchall()
+    expected = conn.execute("SELECT name, feature_code, admin2_code, timezone FROM places"
+                            " ORDER BY geonameid").fetchall()
     monkeypatch.setattr(store, "DETAIL_CHUNK", 4)
     table = store.DetailTable(conn)
     conn.close()

@@ -33,6 +33,17 @@ OVERLAP = -2        # centre value: parts of the level overlap at the centre, or
 EDGES_CHUNK = 100_000     # edges per numpy step: its temporary arrays stay ~100 MB
 
 
+def centre_x(col, sub: float):
+    """Longitude of the centre of sub-cell column `col` (an int or an array); every module computes
+    a centre this one way, so the scan lines and the edge counts agree on the very same double."""
+    return -180.0 + (col + 0.5) * sub
+
+
+def centre_y(row, sub: float):
+    """Latitude of the centre of sub-cell row `row` (an int or an array), as centre_x()."""
+    return -90.0 + (row + 0.5) * sub
+
+
 class CrossedCells:
     """regions_at(x, y, ...) -> the `level` regions containing a point of a crossed sub-cell, or None."""
 
@@ -84,7 +95,6 @@ class CrossedCells:
         self._xy = memoryview(np.ascontiguousarray(xy).ravel())     # x, y of vertex v at 2v, 2v + 1
         self._vertex_part = memoryview(vertex_part.astype(np.int16 if len(regions.parts) < 32_000 else np.int32))
         self._region_of = regions.part_region.tolist()
-        self.sub_cells, self.edges = len(crossed_subs), len(entries)
 
     def regions_at(self, x: float, y: float, number: int, row: int, col: int, level0: bool, level1: bool
                    ) -> list[int] | None:
@@ -114,7 +124,7 @@ class CrossedCells:
             if centre1 >= 0:
                 inside.add(centre1)
         sub = self._sub
-        cx, cy = -180.0 + (col + 0.5) * sub, -90.0 + (row + 0.5) * sub
+        cx, cy = centre_x(col, sub), centre_y(row, sub)
         sx, sy = x - cx, y - cy
         near_segment = LINE_SLACK * (sx * sx + sy * sy) + FLOOR
         xy, vertex_part = self._xy, self._vertex_part
@@ -198,8 +208,8 @@ def _centre_side(x: np.ndarray, y: np.ndarray, edge: np.ndarray, flat: np.ndarra
     """Per (edge, sub-cell): 1 where the sub-cell's centre is left of the edge's line, and whether it
     is too close to tell. The centre is computed as regions_at and subgrid.py's scan lines compute it."""
     cell, index = listed[flat // (side * side)], flat % (side * side)
-    cx = -180.0 + ((cell % width) * side + index % side + 0.5) * sub
-    cy = -90.0 + ((cell // width) * side + index // side + 0.5) * sub
+    cx = centre_x((cell % width) * side + index % side, sub)
+    cy = centre_y((cell // width) * side + index // side, sub)
     ax, ay, bx, by = x[edge], y[edge], x[edge + 1], y[edge + 1]
     ex, ey = bx - ax, by - ay
     d = ex * (cy - ay) - ey * (cx - ax)

@@ -149,8 +149,9 @@ class NearestPlaces:
         """Per REACH_CELL cell and radius, whether a place may lie within the radius of a point in it.
 
         A query from a cell with none answers [] without a search: half the points of a random set
-        are in the open ocean, deserts or on the ice caps. ~1 s of numpy for three radii, 6.5 MB;
-        the engine's warm-up thread calls it (queries are the same before, only slower)."""
+        are in the open ocean, deserts or on the ice caps. Up to 8 radii (one bit each); ~0.5 s of
+        numpy for three, 6.5 MB; the engine's warm-up thread calls it (queries are the same before,
+        only slower)."""
         reach = np.zeros(REACH_HEIGHT * REACH_WIDTH, dtype=np.uint8)
         for bit, km in enumerate(radii_km[:8]):
             reach |= _within_reach(*self._lng_lat, km).ravel().astype(np.uint8) << bit

@@ -23,7 +23,7 @@ import math
 import numpy as np
 import shapely
 
-from .crossings import OVERLAP, CrossedCells
+from .crossings import OVERLAP, CrossedCells, centre_x, centre_y
 from .grid import CELL, MIXED, RegionGrid
 from .regions import KM_PER_DEGREE, Containment, Hits, Regions, fold, offset_points, probe_steps
 
@@ -70,7 +70,6 @@ class SubGrid:
         self._blocks_array = np.asarray(self._blocks)
         self._slot_pair_array = np.array(self._slot_pairs, dtype=np.int64).reshape(-1, 2)
         self._pair_array = np.array(self._pairs, dtype=np.int64).reshape(-1, 2)
-        self.blocks = int((~uniform).sum())
         self._found: dict[tuple[tuple[int, int], ...], Containment] = {}   # by the probes' known pairs
 
     def at(self, lng: float, lat: float) -> tuple[int, int]:
@@ -275,7 +274,7 @@ def _sub_parts(regions: Regions, level: int, listed: np.ndarray, width: int) -> 
     for sub_row in range(SIDE):
         # queries in ascending key order (cells row-major, columns left to right): searchsorted runs warm
         row = np.repeat(crow * SIDE + sub_row, SIDE)
-        x = -180.0 + ((ccol[:, None] * SIDE + np.arange(SIDE)) + 0.5).ravel() * SUB
+        x = centre_x(ccol[:, None] * SIDE + np.arange(SIDE), SUB).ravel()
         key = row * ROW_KEY + (x + 180.0)
         i = np.searchsorted(start, key, side="right") - 1
         j = np.maximum(i, 0)
@@ -306,7 +305,7 @@ def _spans(regions: Regions, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     edges = np.repeat(edge, n)
     row = np.repeat(np.minimum(line[edge], line[edge + 1]), n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     x1, y1, x2, y2 = xy[edges, 0], xy[edges, 1], xy[edges + 1, 0], xy[edges + 1, 1]
-    x = x1 + (-90.0 + (row + 0.5) * SUB - y1) * (x2 - x1) / (y2 - y1)
+    x = x1 + (centre_y(row, SUB) - y1) * (x2 - x1) / (y2 - y1)
     part = parts[ring_part[ring[edges]]]
     order = np.lexsort((x, row, part))
     x, row, part = x[order], row[order], part[order]

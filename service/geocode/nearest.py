@@ -7,6 +7,10 @@ vectors, so the poles and the +-180 line just work. A single query is plain Pyth
 cKDTree costs 10-50 us per call before any work and an rtree index ~85 us, where a typical 8 km
 query here takes a few us (loadtests/bench_geocode.py measures the whole lookup). Past MANY
 places to test, one numpy pass wins; it hands its places on unsorted, as a Spread.
+
+The plain loop is also compiled (_buckets.c, built by pip install): the same places at the same
+distances in a fraction of the time, up to COMPILED_MANY places to test. The loop here stays the
+reference, and the fallback where the extension was not built.
 """
 from __future__ import annotations
 
@@ -18,9 +22,15 @@ from typing import Sequence
 
 import numpy as np
 
+try:
+    from ._buckets import Buckets
+except ImportError:                # installed without a C compiler: the plain loop answers the same
+    Buckets = None
+
 EARTH_RADIUS_KM = 6371.0088
 CELL = 0.05               # degrees per bucket side: 8 km queries scan ~2x the circle's area
 WIDTH, HEIGHT = round(360 / CELL), round(180 / CELL)
+COMPILED_MANY = 1000      # places to test up to which the compiled loop beats the numpy pass (and its rules)
 MANY = 150                # places to test beyond which one numpy pass (and rules over a Spread) beats the plain loop:
                           # within whole lookups, where numpy's code is cold, not at ~60 as a warm loop suggests
 EPS_DEG = 1e-9            # widens every window a little: the exact chord test decides
@@ -141,9 +151,16 @@ class NearestPlaces:
         # the columns again, as buffers whose items are Python floats: the plain loop's input, no copy
         self._x_floats, self._y_floats, self._z_floats = map(memoryview, (self._x, self._y, self._z))
         self._lng_lat = (np.asarray(lng, np.float64), np.asarray(lat, np.float64))
+        self._compiled = None if Buckets is None else Buckets(
+            self._xyz, self._order_list, self._row_buckets, self._bucket_cols, self._bucket_starts, 2 * EARTH_RADIUS_KM)
         self._reach: memoryview | None = None
         self._reach_bits: dict[float, int] = {}
         self._limits: dict[float, float] = {}        # squared chord of each radius asked for
+
+    @property
+    def compiled(self) -> bool:
+        """Whether single queries take the compiled loop (_buckets.c was built)."""
+        return self._compiled is not None
 
     def build_reach(self, radii_km: Sequence[float]) -> None:
         """Per REACH_CELL cell and radius, whether a place may lie within the radius of a point in it.
@@ -182,7 +199,12 @@ class NearestPlaces:
         limit = self._limits.get(km)
         if limit is None:
             limit = self._limits[km] = chord(km) ** 2
-        slices, count = self._slices(*window(lng, lat, km))
+        rows, spans = window(lng, lat, km)
+        if self._compiled is not None:
+            found = self._compiled.within(rows.start, rows.stop - 1, spans, *q, limit, COMPILED_MANY)
+            if found is not None:
+                return found
+        slices, count = self._slices(rows, spans)
         if count > MANY:
             return self._within_numpy(q, limit, slices)
         return self._within_plain(q, limit, slices)

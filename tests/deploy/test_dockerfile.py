@@ -74,6 +74,14 @@ def test_only_the_build_stage_installs_packages():
     assert any(v.startswith("--from=build /opt/venv") for v in values("COPY", runtime))
 
 
+def test_the_build_stage_compiles_the_place_search_and_fails_without_it():
+    """pyproject.toml builds service/geocode/_buckets.c only where a C compiler is (optional, so a
+    plain install never fails); the image must have it, so its build says so when it is missing."""
+    build = values("RUN", stages()["build"])
+    assert any("apt-get install" in v and " gcc " in f"{v} " and "libc6-dev" in v for v in build)
+    assert any("import service.geocode._buckets" in v and "cd /" in v for v in build)   # not /src/service
+
+
 def test_runtime_runs_as_a_numeric_non_root_user():
     (user,) = values("USER")
     uid, gid = user.split(":")

@@ -1,6 +1,8 @@
 """Distances and nearest places on the sphere."""
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 import pytest
 
@@ -92,9 +94,11 @@ def test_the_buckets_find_exactly_the_places_within_a_radius(km: float):
 
 
 @pytest.mark.parametrize("km", [8.0, 50.0, 400.0])
-def test_the_numpy_pass_finds_the_plain_loops_places_and_distances_to_the_bit(km: float, monkeypatch):
-    """near() hands many places to numpy (a Spread) and a few to a plain loop; answers must not
-    depend on which: the same places, the same float distances, the same order once sorted."""
+def test_the_numpy_pass_and_the_compiled_loop_find_the_plain_loops_places_and_distances_to_the_bit(
+        km: float, monkeypatch):
+    """near() hands many places to numpy (a Spread) and the others to the compiled loop, or to the
+    plain one where that was not built; answers must not depend on which: the same places, the
+    same float distances, the same order once sorted."""
     rng = np.random.default_rng(int(km))
     lng, lat = rng.uniform(-180, 180, 20000), np.degrees(np.arcsin(rng.uniform(-1, 1, 20000)))
     lng[:2000], lat[:2000] = rng.uniform(179.8, 180, 2000) * rng.choice([-1, 1], 2000), rng.uniform(-5, 5, 2000)
@@ -106,14 +110,39 @@ def test_the_numpy_pass_finds_the_plain_loops_places_and_distances_to_the_bit(km
     points[:, 1] = np.clip(points[:, 1], -90, 90)
     points = np.vstack([points, [[10.01, 45.0], [10.0, 45.0]]])
     monkeypatch.setattr(nearest, "MANY", 10**9)
+    monkeypatch.setattr(nearest, "COMPILED_MANY", 10**9)
+    compiled = [index.within(x, y, km) for x, y in points.tolist()]
+    monkeypatch.setattr(index, "_compiled", None)
     plain = [index.within(x, y, km) for x, y in points.tolist()]
+    assert compiled == plain
+    monkeypatch.undo()
     monkeypatch.setattr(nearest, "MANY", 0)
+    monkeypatch.setattr(nearest, "COMPILED_MANY", 0)                 # more than 0 to test: numpy's turn
     spreads = [index.near(x, y, km) for x, y in points.tolist()]
     assert all(isinstance(found, Spread) for found, places in zip(spreads, plain) if places)   # none scanned: []
     assert [found.sorted() if isinstance(found, Spread) else found for found in spreads] == plain
     assert sum(len(found) for found in plain) > 5000
     tied = plain[-1]
     assert len({d for d, _, _ in tied}) < len(tied)                # the tie-break by row was exercised
+
+
+def test_the_compiled_loop_is_built_and_refuses_tables_that_do_not_match():
+    """pip install builds it (pyproject.toml); it reads the index's arrays in place, so it checks
+    them once: a bad length or index would read outside them."""
+    assert nearest.Buckets is not None, "service/geocode/_buckets.c was not built: pip install -e . with a C compiler"
+    index = NearestPlaces(np.array([1.0, 2.0, 2.01]), np.array([1.0, 2.0, 2.0]))
+    parts = [index._xyz, index._order_list, index._row_buckets, index._bucket_cols, index._bucket_starts]
+    assert nearest.Buckets(*parts, 2 * nearest.EARTH_RADIUS_KM).within(0, nearest.HEIGHT - 1, [(0, nearest.WIDTH - 1)],
+                                                   1.0, 0.0, 0.0, 4.0, 10) == index.within(0.0, 0.0, 30000.0)
+    assert nearest.Buckets(*parts, 2 * nearest.EARTH_RADIUS_KM).within(0, nearest.HEIGHT - 1, [(0, nearest.WIDTH - 1)],
+                                                   1.0, 0.0, 0.0, 4.0, 2) is None      # 3 places to test, at most 2
+    bad_start = array("i", [0, 1, 2, 9])
+    bad_order = array("i", [0, -1, 2])
+    for k, bad in ((0, index._xyz[:2]), (1, bad_order), (3, array("H", [1])), (4, bad_start), (4, array("q", [0] * 4))):
+        with pytest.raises(ValueError):
+            nearest.Buckets(*parts[:k], bad, *parts[k + 1:], 2 * nearest.EARTH_RADIUS_KM)
+    with pytest.raises(ValueError, match="rows"):
+        nearest.Buckets(*parts, 2 * nearest.EARTH_RADIUS_KM).within(-1, 2, [(0, 1)], 1.0, 0.0, 0.0, 4.0, 10)
 
 
 def test_a_spread_breaks_ties_like_the_sorted_list():

@@ -71,6 +71,7 @@ def test_the_numpy_rules_for_many_candidates_answer_like_the_plain_ones(warm_geo
             return result
         monkeypatch.setattr(owner, name, spy)
     monkeypatch.setattr(nearest, "MANY", 0)
+    monkeypatch.setattr(nearest, "COMPILED_MANY", 0)
     engine, rules = warm_geocoder, warm_geocoder.rules
     territories = [LngLat(15.63, 78.22), LngLat(-52.33, 4.94), LngLat(19.94, 60.1)]       # SJ, GF, AX
     ties = [LngLat(-8.58333, 41.15), LngLat(102.72958, 14.43817)]   # 3 places at one spot; 2 seats alike

@@ -20,6 +20,11 @@ import shapely
 
 from .regions import Regions
 
+try:
+    from ._crossings import Crossings
+except ImportError:                # installed without a C compiler: regions_at() below answers the same
+    Crossings = None
+
 TOL = 1e-8          # degrees: a point this close to an edge's line (or a vertex to the segment) goes to GEOS
 ROUNDING = 1e-13    # per degree of the lengths involved: a bound on the cross products' rounding, with room
 # The same margins squared, so the hot loop needs no abs(): a cross product d of an edge (ex, ey) is
@@ -95,6 +100,12 @@ class CrossedCells:
         self._xy = memoryview(np.ascontiguousarray(xy).ravel())     # x, y of vertex v at 2v, 2v + 1
         self._vertex_part = memoryview(vertex_part.astype(np.int16 if len(regions.parts) < 32_000 else np.int32))
         self._region_of = regions.part_region.tolist()
+        if Crossings is not None:
+            # the compiled loop (_crossings.c) answers for the instance; regions_at() below is its reference
+            self.regions_at = Crossings(
+                self._cells, self._head, self._entries, self._xy, self._vertex_part,
+                np.asarray(regions.part_region, dtype=np.int32), side, sub, self._start_shift, self._count_shift,
+                part_bits, MASK_SPAN, LINE_SLACK, FLOOR, LENGTH_SLACK).regions_at
 
     def regions_at(self, x: float, y: float, number: int, row: int, col: int, level0: bool, level1: bool
                    ) -> list[int] | None:

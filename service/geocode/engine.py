@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from . import store
+from . import crossings
 from .grid import MIXED, RegionGrid
 from .names import LocalNames, normalize_lang
 from .nearest import NearestPlaces
@@ -80,9 +81,9 @@ class Geocoder:
         # polygons, and two threads building one at once crash the process.
         self.regions.warm_up()
         self._nearest = NearestPlaces(self.places.lon, self.places.lat)
-        if not self._nearest.compiled:
-            logger.warning("tilegeo was installed without its compiled place search (no C compiler?): "
-                           "answers are the same, single lookups ~30 %% slower")
+        if not self._nearest.compiled or crossings.Crossings is None:
+            logger.warning("tilegeo was installed without its compiled loops (no C compiler at pip install?): "
+                           "answers are the same, single lookups slower")
         # Countries GeoNames has but the polygons fold into another (SJ in NO, GF in FR, AX in FI).
         self.rules = Rules(self.places, frozenset(self.places.country_code) - self.regions.countries,
                            self._nearest.order)

@@ -106,6 +106,27 @@ def test_the_grid_shortcuts_answer_like_the_polygons_alone(warm_geocoder: Geocod
     assert warm_geocoder.reverse_many(points) == expected
 
 
+def test_without_the_compiled_loops_the_answers_are_the_same(warm_geocoder: Geocoder,
+                                                             monkeypatch: pytest.MonkeyPatch, caplog):
+    """Where pip found no C compiler, _buckets.c and _crossings.c are missing: the Python loops
+    answer instead, the same, and start-up says so."""
+    from service.geocode import crossings
+
+    monkeypatch.setattr(nearest, "Buckets", None)
+    monkeypatch.setattr(crossings, "Crossings", None)
+    points = photo_points(1500, seed=25)
+    with caplog.at_level("WARNING", logger="service.geocode.engine"):
+        plain = Geocoder.open(PLACES)
+    try:
+        assert plain.wait_ready()
+        assert "without its compiled loops" in caplog.text
+        assert not plain._nearest.compiled and "regions_at" not in vars(plain._subgrid.crossed)
+        assert [plain.reverse(p) for p in points] == [warm_geocoder.reverse(p) for p in points]
+    finally:
+        plain.close()
+    assert warm_geocoder._nearest.compiled and "regions_at" in vars(warm_geocoder._subgrid.crossed)
+
+
 def test_lookups_during_the_warm_up_answer_like_after_it():
     """The warm-up thread builds the grid and tables while lookups run, on shared polygons: GEOS
     must never build one prepared polygon's index from two threads (that corrupts the heap)."""

@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from service.geocode import crossings
+from service.geocode.crossings import CrossedCells
 from service.geocode.engine import BORDER_KM, BORDER_PROBES, SEA_KM, SEA_PER_RING, SEA_PROBES, SEA_RINGS
 from service.geocode.grid import CELL, MIXED, RegionGrid
 from service.geocode.regions import Regions, containments, nearest_ring_hit
@@ -135,6 +137,61 @@ def test_crossed_sub_cells_count_edges_like_the_polygons_on_the_real_data(real):
                     answered += 1
                     assert found == regions.point_hits(np.array([lng]), np.array([lat]), level)[1].tolist(), (lng, lat)
         assert asked > 300 and answered >= share * asked, (asked, answered)
+
+
+def test_the_compiled_edge_count_is_built_and_answers_like_the_python_loop(real):
+    """The instance's regions_at is _crossings.c's; CrossedCells.regions_at is its reference. Same
+    answers (None included) for either level and both at once, at random points and next to and
+    on boundary vertices."""
+    regions, grid, sub = real
+    assert crossings.Crossings is not None, "service/geocode/_crossings.c was not built: pip install -e . with gcc"
+    rng = np.random.default_rng(8)
+    vertices = shapely.get_coordinates(shapely.get_rings(regions.parts))
+    vertices = vertices[rng.integers(0, len(vertices), 3000)]
+    angle = rng.uniform(0, 2 * np.pi, 3000)
+    near = vertices + np.column_stack([np.cos(angle), np.sin(angle)]) * 10.0 ** rng.uniform(-9, -3, 3000)[:, None]
+    points = np.vstack([points_in_listed_cells(grid, 20000, seed=9), near, vertices[:300]])
+    points = points[(grid.slots(points[:, 0], points[:, 1]) < MIXED) & (points[:, 0] < 180.0) & (points[:, 1] < 90.0)]
+    answers = []
+    for lng, lat in points.tolist():
+        row, col = int((lat + 90.0) / SUB), int((lng + 180.0) / SUB)
+        number = MIXED - 1 - grid.slot(lng, lat)
+        for levels in ((True, False), (False, True), (True, True)):
+            compiled = sub.crossed.regions_at(lng, lat, number, row, col, *levels)
+            assert compiled == CrossedCells.regions_at(sub.crossed, lng, lat, number, row, col, *levels), (lng, lat)
+            answers.append(compiled)
+    assert sum(a is None for a in answers) > 1000 and sum(bool(a) for a in answers) > 10000
+    assert any(a is not None and len(a) == 2 for a in answers)          # both levels in one answer
+
+
+def test_the_compiled_edge_count_refuses_tables_that_do_not_match(real):
+    """It reads CrossedCells' arrays in place, so it checks them once: an index past an end fails."""
+    regions, _, sub = real
+    crossed = sub.crossed
+    tables = dict(cells=np.asarray(crossed._cells), head=np.asarray(crossed._head),
+                  entries=np.asarray(crossed._entries), xy=np.asarray(crossed._xy),
+                  vertex_part=np.asarray(crossed._vertex_part),
+                  region_of=np.asarray(regions.part_region, dtype=np.int32))
+    shape = dict(side=4, sub=SUB, start_shift=crossed._start_shift, count_shift=crossed._count_shift,
+                 part_bits=crossed._part_bits, mask_span=crossings.MASK_SPAN, line_slack=crossings.LINE_SLACK,
+                 floor=crossings.FLOOR, length_slack=crossings.LENGTH_SLACK)
+    crossings.Crossings(**tables, **shape)
+    broken = {"entries": len(tables["xy"]), "cells": 1 << 62, "region_of": -1, "vertex_part": len(regions.parts)}
+    for name, value in broken.items():
+        bad = tables[name].copy()
+        bad[-1] = value
+        with pytest.raises(ValueError, match=name):
+            crossings.Crossings(**{**tables, name: bad}, **shape)
+    head = tables["head"].copy()
+    head[[0, -1]] = head[[-1, 0]]
+    with pytest.raises(ValueError, match="head"):
+        crossings.Crossings(**{**tables, "head": head}, **shape)
+    with pytest.raises(ValueError, match="xy"):
+        crossings.Crossings(**{**tables, "xy": tables["xy"][:-2]}, **shape)
+    with pytest.raises(ValueError, match="range"):
+        crossings.Crossings(**tables, **{**shape, "part_bits": 40})
+    with pytest.raises(ValueError, match="out of range"):
+        sub.crossed.regions_at(0.0, 0.0, len(tables["cells"]), 0, 0, True, False)
 
 
 def test_crossed_sub_cells_defer_on_edges_and_overlaps():

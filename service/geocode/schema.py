@@ -71,6 +71,17 @@ CREATE VIRTUAL TABLE places_fts USING fts5 (
 );                                   -- rowid = places.geonameid
 """
 
+# Optional (written by PlacesWriter.finish(), read at start-up when present): the columns the
+# geocoder loads, packed, so start-up reads a few blobs instead of every place row.
+PLACE_COLUMNS = "place_columns"
+PLACE_COLUMNS_DDL = f"""
+CREATE TABLE {PLACE_COLUMNS} (
+    name  TEXT PRIMARY KEY,          -- geonameid, lat, lon, population, kind, country_code, admin1_code,
+                                     -- and country_code.values, admin1_code.values
+    value BLOB NOT NULL              -- zlib: a little-endian array in geonameid order (store.PACKED);
+)                                    -- codes are indexes into the '.values' JSON list of the distinct codes
+"""
+
 REQUIRED_TABLES = ("meta", "countries", "admin1", "admin2", "places", "names", "regions", "places_fts")
 
 

@@ -5,7 +5,9 @@ country and admin-1 codes); names, timezones, localized names and search stay in
 """
 from __future__ import annotations
 
+import json
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -168,8 +170,67 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+# The columns of PlaceTable as stored by pack_places(): name -> little-endian item type
+PACKED = {"geonameid": "<i8", "lat": "<f8", "lon": "<f8", "population": "<i8", "kind": "i1",
+          "country_code": "<u4", "admin1_code": "<u4"}      # codes: indexes into '<name>.values' (JSON)
+
+
 def load_places(conn: sqlite3.Connection) -> PlaceTable:
-    """Every place's coordinates, size, kind and codes as columns (one pass; flags computed in SQL)."""
+    """Every place's coordinates, size, kind and codes as columns: from the packed columns where the
+    file has them (a few blobs, ~30 ms), else from the places rows (~0.8 s for 235,915 places)."""
+    packed = _unpack_places(conn)
+    return packed if packed is not None else _query_places(conn)
+
+
+def pack_places(conn: sqlite3.Connection) -> None:
+    """Store what load_places() reads as one blob per column (table place_columns), replacing any.
+
+    PlacesWriter.finish() calls it; a file without it (an older import) loads the same, slower."""
+    table = _query_places(conn)
+    rows = [(name, np.ascontiguousarray(getattr(table, name), dtype=PACKED[name]).tobytes())
+            for name in ("geonameid", "lat", "lon", "population", "kind")]
+    for name in ("country_code", "admin1_code"):
+        codes = getattr(table, name)
+        values = sorted(set(codes), key=lambda code: (code is None, code or ""))
+        number = {code: i for i, code in enumerate(values)}
+        rows.append((name, np.fromiter(map(number.__getitem__, codes), PACKED[name], len(codes)).tobytes()))
+        rows.append((f"{name}.values", json.dumps(values, ensure_ascii=False).encode()))
+    rows = [(name, zlib.compress(value, 6)) for name, value in rows]      # 9.7 -> 3.4 MB for the embedded file
+    conn.execute(f"DROP TABLE IF EXISTS {schema.PLACE_COLUMNS}")
+    conn.execute(schema.PLACE_COLUMNS_DDL)
+    conn.executemany(f"INSERT INTO {schema.PLACE_COLUMNS} (name, value) VALUES (?, ?)", rows)
+    conn.commit()
+
+
+def _unpack_places(conn: sqlite3.Connection) -> PlaceTable | None:
+    """The packed columns, or None where the file has none; a file whose places changed after
+    packing (other count or last geonameid) is refused, naming the table."""
+    try:
+        blobs = dict(conn.execute(f"SELECT name, value FROM {schema.PLACE_COLUMNS}"))
+    except sqlite3.OperationalError:                    # no such table: an older file
+        return None
+    try:
+        blobs = {name: zlib.decompress(value) for name, value in blobs.items()}
+        columns = {name: np.frombuffer(blobs[name], dtype=item).astype(item.lstrip("<"), copy=False)
+                   for name, item in PACKED.items()}
+        codes = {name: json.loads(blobs[f"{name}.values"]) for name in ("country_code", "admin1_code")}
+    except (KeyError, ValueError, TypeError, zlib.error) as exc:
+        raise ValueError(f"{schema.PLACE_COLUMNS} is damaged ({exc})") from None
+    count, last = conn.execute("SELECT count(*), max(geonameid) FROM places").fetchone()
+    ids = columns["geonameid"]
+    if any(len(column) != count for column in columns.values()) or (count and ids[-1] != last) \
+            or any(len(values) <= int(columns[name].max(initial=0)) for name, values in codes.items()):
+        raise ValueError(f"{schema.PLACE_COLUMNS} does not match the places table (rebuild the file)")
+    return PlaceTable(
+        geonameid=columns["geonameid"], lat=columns["lat"], lon=columns["lon"], population=columns["population"],
+        kind=columns["kind"],
+        country_code=tuple(map(codes["country_code"].__getitem__, columns["country_code"].tolist())),
+        admin1_code=tuple(map(codes["admin1_code"].__getitem__, columns["admin1_code"].tolist())),
+    )
+
+
+def _query_places(conn: sqlite3.Connection) -> PlaceTable:
+    """load_places() from the places rows (one pass; flags computed in SQL)."""
     rows = conn.execute(
         "SELECT geonameid, lat, lon, ifnull(population, 0),"
         f" (ifnull(feature_code, '') = 'PPLX') * {SECTION} + (feature_code IS NULL) * {UNCODED}"

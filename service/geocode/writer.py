@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import schema
+from . import schema, store
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +159,13 @@ class PlacesWriter:
         self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, text))
 
     def finish(self) -> Path:
-        """Commit, VACUUM (compact, deterministic page order) and move the file into place."""
+        """Commit, pack the places' columns (store.pack_places), VACUUM (compact, deterministic page
+        order) and move the file into place."""
         self._conn.execute("INSERT INTO names (geonameid, lang, name) SELECT geonameid, lang, name FROM names_staging"
                            " GROUP BY geonameid, lang, name ORDER BY geonameid, lang, MAX(preferred) DESC, MIN(seq)")
         self._conn.execute("DROP TABLE names_staging")
         self._conn.commit()
+        store.pack_places(self._conn)
         self._conn.execute("INSERT INTO places_fts (places_fts) VALUES ('optimize')")
         self._conn.commit()
         self._conn.execute("VACUUM")

@@ -15,7 +15,7 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY service ./service
 # Bytecode is compiled here, so a read-only container never tries to write __pycache__.
 RUN pip install . && (cd / && python -c "import service.geocode._buckets") && python -m compileall -q /opt/venv

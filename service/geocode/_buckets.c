@@ -27,8 +27,8 @@ typedef struct {
     PyObject_HEAD
     Py_buffer xyz, order, row_buckets, bucket_cols, bucket_starts;
     int held;                         /* how many of the buffers above are held */
-    Py_ssize_t size, height, buckets;
-    double diameter;
+    Py_ssize_t size, height, width, buckets;
+    double radius, diameter, cell, eps;
     Found *found;
     Py_ssize_t capacity;
     Slice *slices;
@@ -63,16 +63,20 @@ hold(Buckets *self, Py_buffer *view, PyObject *source, Py_ssize_t itemsize, cons
 static int
 Buckets_init(Buckets *self, PyObject *args, PyObject *kwds)
 {
-    static char *keywords[] = {"xyz", "order", "row_buckets", "bucket_cols", "bucket_starts", "diameter", NULL};
+    static char *keywords[] = {"xyz", "order", "row_buckets", "bucket_cols", "bucket_starts", "width", "cell",
+                               "radius", "eps", NULL};
     PyObject *xyz, *order, *row_buckets, *bucket_cols, *bucket_starts;
-    double diameter;
     if (self->held) {
         PyErr_SetString(PyExc_TypeError, "Buckets is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOd", keywords, &xyz, &order, &row_buckets, &bucket_cols,
-                                     &bucket_starts, &diameter))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOnddd", keywords, &xyz, &order, &row_buckets, &bucket_cols,
+                                     &bucket_starts, &self->width, &self->cell, &self->radius, &self->eps))
         return -1;
+    if (self->width < 1 || self->width > 65536 || !(self->cell > 0) || !(self->radius > 0) || !(self->eps >= 0)) {
+        PyErr_SetString(PyExc_ValueError, "width, cell, radius or eps out of range");
+        return -1;
+    }
     if (hold(self, &self->xyz, xyz, sizeof(double), "xyz") < 0
         || hold(self, &self->order, order, sizeof(int32_t), "order") < 0
         || hold(self, &self->row_buckets, row_buckets, sizeof(int32_t), "row_buckets") < 0
@@ -104,7 +108,7 @@ Buckets_init(Buckets *self, PyObject *args, PyObject *kwds)
             PyErr_SetString(PyExc_ValueError, "order: a negative row");
             return -1;
         }
-    self->diameter = diameter;
+    self->diameter = 2 * self->radius;
     return 0;
 }
 
@@ -154,45 +158,61 @@ grow(void **items, Py_ssize_t *capacity, Py_ssize_t needed, size_t itemsize)
     return 0;
 }
 
-PyDoc_STRVAR(within_doc,
-"within(row0, row1, spans, x, y, z, limit, most) -> list | None\n\n"
-"[(distance_km, row, position)] of the places in bucket rows row0..row1 (inclusive) and the\n"
-"column spans [(col0, col1), ...] (inclusive) whose squared chord to the unit vector (x, y, z) is\n"
-"at most `limit`, nearest first, ties by row; None when those buckets hold more than `most` places.");
+PyDoc_STRVAR(near_doc,
+"near(lng, lat, km, limit, most) -> list | None\n\n"
+"[(distance_km, row, position)] of the places whose squared chord to the point is at most `limit`\n"
+"(chord(km) ** 2), nearest first, ties by row; None when the buckets of the window (nearest.window())\n"
+"hold more than `most` places, or the point is outside -90 <= lat <= 90, -540 <= lng <= 540.");
+
+static const double deg_to_rad = M_PI / 180.0, rad_to_deg = 180.0 / M_PI;   /* math.radians(), math.degrees() */
 
 static PyObject *
-Buckets_within(Buckets *self, PyObject *args)
+Buckets_near(Buckets *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_ssize_t row0, row1, most;
-    PyObject *spans;
-    double qx, qy, qz, limit;
-    if (!PyArg_ParseTuple(args, "nnOddddn", &row0, &row1, &spans, &qx, &qy, &qz, &limit, &most))
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "near() takes 5 arguments");
+        return NULL;
+    }
+    double lng = PyFloat_AsDouble(args[0]), lat = PyFloat_AsDouble(args[1]), km = PyFloat_AsDouble(args[2]);
+    double limit = PyFloat_AsDouble(args[3]);
+    Py_ssize_t most = PyLong_AsSsize_t(args[4]);
+    if (PyErr_Occurred())
         return NULL;
     if (!self->held) {
         PyErr_SetString(PyExc_TypeError, "Buckets not initialised");
         return NULL;
     }
-    if (row0 < 0 || row1 >= self->height) {
-        PyErr_SetString(PyExc_ValueError, "rows outside the grid");
-        return NULL;
-    }
-    PyObject *span_list = PySequence_Fast(spans, "spans: a sequence of (col0, col1)");
-    if (span_list == NULL)
-        return NULL;
-    Py_ssize_t n_spans = PySequence_Fast_GET_SIZE(span_list);
-    long cols0[2], cols1[2];
-    if (n_spans > 2) {
-        Py_DECREF(span_list);
-        PyErr_SetString(PyExc_ValueError, "spans: at most two");
-        return NULL;
-    }
-    for (Py_ssize_t s = 0; s < n_spans; s++) {
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(span_list, s), "ll", &cols0[s], &cols1[s])) {
-            Py_DECREF(span_list);
-            return NULL;
+    if (!(lat >= -90.0 && lat <= 90.0 && lng >= -540.0 && lng <= 540.0 && km >= 0 && km <= 1e9))
+        Py_RETURN_NONE;                          /* not a lookup's point: nearest.py's loop takes it */
+    /* the point as a unit vector: nearest._unit() */
+    double phi = lat * deg_to_rad, lam = lng * deg_to_rad, cos_phi = cos(phi);
+    double qx = cos_phi * cos(lam), qy = cos_phi * sin(lam), qz = sin(phi);
+    /* the bucket rows and column spans: nearest.window() */
+    double a = km / self->radius;
+    if (a > M_PI)
+        a = M_PI;
+    double dlat = a * rad_to_deg + self->eps;
+    Py_ssize_t height = self->height, width = self->width;
+    double first_row = floor((lat - dlat + 90.0) / self->cell), last_row = floor((lat + dlat + 90.0) / self->cell);
+    Py_ssize_t row0 = first_row < 0 ? 0 : (Py_ssize_t)first_row;
+    Py_ssize_t row1 = last_row > height - 1 ? height - 1 : (Py_ssize_t)last_row;
+    double cos_lat = cos(lat * deg_to_rad);
+    double spread = sin(a) / (cos_lat > 1e-12 ? cos_lat : 1e-12);
+    long cols0[2] = {0, 0}, cols1[2] = {(long)width - 1, 0};
+    Py_ssize_t n_spans = 1;
+    if (!(lat + dlat >= 90.0 || lat - dlat <= -90.0 || spread >= 1.0)) {
+        double dlng = asin(spread) * rad_to_deg + self->eps;
+        long col0 = (long)floor((lng - dlng + 180.0) / self->cell), col1 = (long)floor((lng + dlng + 180.0) / self->cell);
+        if (col1 - col0 + 1 >= width) {
+            /* whole rows */
+        } else if (col0 < 0) {
+            cols0[0] = col0 + width; cols1[0] = width - 1; cols0[1] = 0; cols1[1] = col1; n_spans = 2;
+        } else if (col1 >= width) {
+            cols0[0] = col0; cols1[0] = width - 1; cols0[1] = 0; cols1[1] = col1 - width; n_spans = 2;
+        } else {
+            cols0[0] = col0; cols1[0] = col1;
         }
     }
-    Py_DECREF(span_list);
 
     const int32_t *row_buckets = self->row_buckets.buf, *starts = self->bucket_starts.buf;
     const uint16_t *cols = self->bucket_cols.buf;
@@ -258,16 +278,17 @@ Buckets_within(Buckets *self, PyObject *args)
 }
 
 static PyMethodDef Buckets_methods[] = {
-    {"within", (PyCFunction)Buckets_within, METH_VARARGS, within_doc},
+    {"near", (PyCFunction)(void (*)(void))Buckets_near, METH_FASTCALL, near_doc},
     {NULL, NULL, 0, NULL},
 };
 
 PyDoc_STRVAR(Buckets_doc,
-"Buckets(xyz, order, row_buckets, bucket_cols, bucket_starts, diameter)\n\n"
+"Buckets(xyz, order, row_buckets, bucket_cols, bucket_starts, width, cell, radius, eps)\n\n"
 "nearest.NearestPlaces' sorted places and bucket index, searched in C: xyz is (n, 3) float64\n"
 "unit vectors in bucket order; order (int32) maps position -> row; row_buckets (int32, one per\n"
 "bucket row and one more) where each row's non-empty buckets begin; bucket_cols (uint16) their\n"
-"columns; bucket_starts (int32, one more) their first positions; diameter: the Earth's, in km.");
+"columns; bucket_starts (int32, one more) their first positions; width: buckets per row; cell:\n"
+"degrees per bucket side; radius: the Earth's, in km; eps: degrees that widen every window.");
 
 static PyTypeObject BucketsType = {
     PyVarObject_HEAD_INIT(NULL, 0)

@@ -152,7 +152,8 @@ class NearestPlaces:
         self._x_floats, self._y_floats, self._z_floats = map(memoryview, (self._x, self._y, self._z))
         self._lng_lat = (np.asarray(lng, np.float64), np.asarray(lat, np.float64))
         self._compiled = None if Buckets is None else Buckets(
-            self._xyz, self._order_list, self._row_buckets, self._bucket_cols, self._bucket_starts, 2 * EARTH_RADIUS_KM)
+            self._xyz, self._order_list, self._row_buckets, self._bucket_cols, self._bucket_starts,
+            WIDTH, CELL, EARTH_RADIUS_KM, EPS_DEG)
         self._reach: memoryview | None = None
         self._reach_bits: dict[float, int] = {}
         self._limits: dict[float, float] = {}        # squared chord of each radius asked for
@@ -193,18 +194,17 @@ class NearestPlaces:
             col = min(max(int((lng + 180.0) / REACH_CELL), 0), REACH_WIDTH - 1)
             if not self._reach[row * REACH_WIDTH + col] & bit:
                 return []
-        phi, lam = math.radians(lat), math.radians(lng)
-        cos_phi = math.cos(phi)
-        q = cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)
         limit = self._limits.get(km)
         if limit is None:
             limit = self._limits[km] = chord(km) ** 2
-        rows, spans = window(lng, lat, km)
-        if self._compiled is not None:
-            found = self._compiled.within(rows.start, rows.stop - 1, spans, *q, limit, COMPILED_MANY)
+        if self._compiled is not None:           # the same window, unit vector and loop, compiled
+            found = self._compiled.near(lng, lat, km, limit, COMPILED_MANY)
             if found is not None:
                 return found
-        slices, count = self._slices(rows, spans)
+        phi, lam = math.radians(lat), math.radians(lng)
+        cos_phi = math.cos(phi)
+        q = cos_phi * math.cos(lam), cos_phi * math.sin(lam), math.sin(phi)
+        slices, count = self._slices(*window(lng, lat, km))
         if count > MANY:
             return self._within_numpy(q, limit, slices)
         return self._within_plain(q, limit, slices)

@@ -128,21 +128,24 @@ def test_the_numpy_pass_and_the_compiled_loop_find_the_plain_loops_places_and_di
 
 def test_the_compiled_loop_is_built_and_refuses_tables_that_do_not_match():
     """pip install builds it (pyproject.toml); it reads the index's arrays in place, so it checks
-    them once: a bad length or index would read outside them."""
+    them once: a bad length or index would read outside them. Points no lookup asks about go back
+    to the plain loop (None)."""
     assert nearest.Buckets is not None, "service/geocode/_buckets.c was not built: pip install -e . with a C compiler"
     index = NearestPlaces(np.array([1.0, 2.0, 2.01]), np.array([1.0, 2.0, 2.0]))
     parts = [index._xyz, index._order_list, index._row_buckets, index._bucket_cols, index._bucket_starts]
-    assert nearest.Buckets(*parts, 2 * nearest.EARTH_RADIUS_KM).within(0, nearest.HEIGHT - 1, [(0, nearest.WIDTH - 1)],
-                                                   1.0, 0.0, 0.0, 4.0, 10) == index.within(0.0, 0.0, 30000.0)
-    assert nearest.Buckets(*parts, 2 * nearest.EARTH_RADIUS_KM).within(0, nearest.HEIGHT - 1, [(0, nearest.WIDTH - 1)],
-                                                   1.0, 0.0, 0.0, 4.0, 2) is None      # 3 places to test, at most 2
+    shape = (nearest.WIDTH, nearest.CELL, nearest.EARTH_RADIUS_KM, nearest.EPS_DEG)
+    compiled = nearest.Buckets(*parts, *shape)
+    assert compiled.near(0.0, 0.0, 30000.0, 4.0, 10) == index.within(0.0, 0.0, 30000.0)
+    assert compiled.near(0.0, 0.0, 30000.0, 4.0, 2) is None                 # 3 places to test, at most 2
+    assert compiled.near(0.0, 91.0, 10.0, 4.0, 10) is None and compiled.near(float("nan"), 0.0, 10.0, 4.0, 10) is None
+    assert len(index.within(0.0, 91.0, 30000.0)) == 3                       # which the plain loop answers
     bad_start = array("i", [0, 1, 2, 9])
     bad_order = array("i", [0, -1, 2])
     for k, bad in ((0, index._xyz[:2]), (1, bad_order), (3, array("H", [1])), (4, bad_start), (4, array("q", [0] * 4))):
         with pytest.raises(ValueError):
-            nearest.Buckets(*parts[:k], bad, *parts[k + 1:], 2 * nearest.EARTH_RADIUS_KM)
-    with pytest.raises(ValueError, match="rows"):
-        nearest.Buckets(*parts, 2 * nearest.EARTH_RADIUS_KM).within(-1, 2, [(0, 1)], 1.0, 0.0, 0.0, 4.0, 10)
+            nearest.Buckets(*parts[:k], bad, *parts[k + 1:], *shape)
+    with pytest.raises(ValueError, match="width"):
+        nearest.Buckets(*parts, 0, *shape[1:])
 
 
 def test_a_spread_breaks_ties_like_the_sorted_list():

@@ -1,6 +1,7 @@
 """Paired A/B of two tilegeo checkouts' geocoders in one process: the host's mood hits both alike.
 
     git worktree add /tmp/before <commit>          # or any other checkout of tilegeo
+    (cd /tmp/before && python setup.py build_ext --inplace)   # its own compiled loops, if it has them
     python loadtests/bench_geocode_pair.py /tmp/before . [--points 10000] [--batch 100000]
 
 On a shared machine two runs of bench_geocode.py minutes apart can differ by 40 %, more than most
@@ -84,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     points = bench_points(args.places, max(args.batch, args.points + 2000), args.seed).tolist()
     a[0].reverse_many([a[1](lon, lat) for lat, lon in points[:2000]])       # warm caches, as bench_geocode.py does
     b[0].reverse_many([b[1](lon, lat) for lat, lon in points[:2000]])
+    for name, (engine, _) in ((args.before, a), (args.after, b)):
+        # a checkout's C loops are its own: build them in it (python setup.py build_ext --inplace)
+        compiled = getattr(engine._nearest, "compiled", False)
+        print(f"{name}: {'compiled loops' if compiled else 'no compiled loops (Python only)'}")
     times_a, times_b, differ = paired(a, b, points[-args.points:])
     print("| checkout | single p50 | p90 | p99 | mean |\n|---|---|---|---|---|")
     for name, times in ((args.before, times_a), (args.after, times_b)):

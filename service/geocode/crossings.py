@@ -12,6 +12,9 @@ The answers are the polygons' own, not approximations: where the point comes wit
 where parts of one level overlap at the centre, the answer is None and the polygons decide. Beyond
 that margin the signs computed here are the true ones (the cross products' rounding is orders of
 magnitude smaller), which is what GEOS's exact predicates give.
+
+The count runs in C (_crossings.c, built by pip install; CrossedCells puts it in place of
+regions_at() below, which stays its reference and the fallback where it was not built).
 """
 from __future__ import annotations
 

@@ -2,15 +2,13 @@
 
 Places are sorted by bucket, row by row, so the buckets of one bucket row that a query circle
 overlaps are one slice of the sorted columns: per bucket row, two bisections over that row's
-non-empty buckets find it. Distances are chords between unit-sphere x/y/z
-vectors, so the poles and the +-180 line just work. A single query is plain Python: scipy's
-cKDTree costs 10-50 us per call before any work and an rtree index ~85 us, where a typical 8 km
-query here takes a few us (loadtests/bench_geocode.py measures the whole lookup). Past MANY
-places to test, one numpy pass wins; it hands its places on unsorted, as a Spread.
-
-The plain loop is also compiled (_buckets.c, built by pip install): the same places at the same
-distances in a fraction of the time, up to COMPILED_MANY places to test. The loop here stays the
-reference, and the fallback where the extension was not built.
+non-empty buckets find it. Distances are chords between unit-sphere x/y/z vectors, so the poles
+and the +-180 line just work. A single query is one call into C (_buckets.c, built by pip
+install), a few us: scipy's cKDTree costs 10-50 us per call before any work and an rtree index
+~85 us. The same loop in Python here is the C code's reference and the fallback where it was not
+built (same places, same float distances; tests/geocode/test_nearest.py compares them). Past
+COMPILED_MANY places to test (MANY without C), one numpy pass wins; it hands its places on
+unsorted, as a Spread.
 """
 from __future__ import annotations
 

@@ -92,6 +92,7 @@ class Rules:
         self._weight, self._section_weight = array("d", weight[order].tolist()), array("d", section[order].tolist())
         self._population, self._kind = array("q", places.population[order].tolist()), array("b", kind[order].tolist())
         self._seat = seat[order].tolist()
+        self._seat_city = (seat & ((kind & SECTION_LIKE) == 0))[order].tolist()    # what may beat a section
         self._heaviest = float(weight.max(initial=1.0)) * (1 + 1e-9)   # no section weight is larger; see _farthest()
         # arrays for choose_many(): countries and admin-1 codes as small integers (-1: none)
         self.country_ids = {code: i for i, code in enumerate(sorted(set(places.country_code)))}
@@ -144,12 +145,13 @@ class Rules:
         if self._kind[best[2]] & SECTION_LIKE:
             # only candidates scoring within SECTION_FACTOR of the best can win, and they come first
             contenders = candidates[:bisect_right(candidates, (self._farthest(SECTION_FACTOR * best_score), math.inf))]
-            best = self._seat_over_section(self._pool(contenders, allowed, admin1, reach), home, best, best_score)
+            best = self._seat_over_section(contenders, home, allowed, admin1, reach, best, best_score)
         return best
 
     def _best(self, candidates: Candidates, home: str | None, allowed: frozenset[str] | None,
               admin1: frozenset[str | None] | None, reach: float) -> tuple[tuple[float, int, int], float] | None:
-        """The lowest-scoring candidate of _pool() and its score (the first one on ties), in one pass.
+        """The lowest-scoring candidate and its score (the first one on ties), in one pass: of the
+        candidates within reach in an allowed country, narrowed to the allowed admin-1s when any is in one.
 
         Candidates come nearest first, so the pass ends where none can score lower any more: at reach,
         or past _farthest() of the score to beat (the narrowed one's, once admin-1 narrowing applies).
@@ -186,39 +188,31 @@ class Rules:
         margin covers rounding, so cutting candidates there changes no pick."""
         return score * self._heaviest - 0.01
 
-    def _pool(self, candidates: Candidates, allowed: frozenset[str] | None,
-              admin1: frozenset[str | None] | None, reach: float) -> Candidates:
-        """Candidates within reach in an allowed country; narrowed to allowed admin-1s when any qualifies."""
-        country, territories = self._country, self.territories
-        if allowed is None:
-            pool = [c for c in candidates if c[0] <= reach]
-        else:
-            pool = [c for c in candidates if c[0] <= reach and (country[c[2]] in allowed or country[c[2]] in territories)]
-        if admin1 and pool:
-            admin1_of = self._admin1
-            narrowed = [c for c in pool if admin1_of[c[2]] in admin1]
-            return narrowed or pool
-        return pool
-
-    def _scores(self, pool: Candidates, home: str | None) -> list[float]:
-        """Rule 4: distance over weight; abroad, only a section's penalty counts."""
-        weight, section_weight = self._weight, self._section_weight
-        if home is None:
-            return [(d + 0.01) / weight[p] for d, _, p in pool]
-        country, territories = self._country, self.territories
-        return [(d + 0.01) / (weight[p] if country[p] == home or country[p] in territories else section_weight[p])
-                for d, _, p in pool]
-
-    def _seat_over_section(self, pool: Candidates, home: str | None, best: tuple[float, int, int],
+    def _seat_over_section(self, contenders: Candidates, home: str | None, allowed: frozenset[str] | None,
+                           admin1: frozenset[str | None] | None, reach: float, best: tuple[float, int, int],
                            best_score: float) -> tuple[float, int, int]:
-        """A bigger capital, admin seat or city close enough names the point instead of a city section."""
+        """A bigger capital, admin seat or city close enough names the point instead of a city section.
+
+        Only such a seat can win, and few candidates are one, so they are picked out first; then the
+        pool of _best(): within reach, in an allowed country, and in an allowed admin-1 when that pool
+        was narrowed, i.e. when the best is in one (had any candidate been, _best() had picked one)."""
         limit, floor = SECTION_FACTOR * best_score, self._population[best[2]]
-        population, seat, kind = self._population, self._seat, self._kind
+        seat_city, population, country, admin1_of = self._seat_city, self._population, self._country, self._admin1
+        weight, section_weight, territories = self._weight, self._section_weight, self.territories
+        narrowed = bool(admin1) and admin1_of[best[2]] in admin1
         winner, winner_score = best, None
-        for candidate, score in zip(pool, self._scores(pool, home)):
-            r = candidate[2]
-            if seat[r] and not kind[r] & SECTION_LIKE and population[r] > floor and score <= limit \
-                    and (winner_score is None or score < winner_score):
+        for candidate in contenders:
+            d, _, p = candidate
+            if not seat_city[p] or population[p] <= floor or d > reach:
+                continue
+            code = country[p]
+            if allowed is not None and code not in allowed and code not in territories:
+                continue
+            if narrowed and admin1_of[p] not in admin1:
+                continue
+            score = (d + 0.01) / (weight[p] if home is None or code == home or code in territories
+                                  else section_weight[p])
+            if score <= limit and (winner_score is None or score < winner_score):
                 winner, winner_score = candidate, score
         return winner
 

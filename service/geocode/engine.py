@@ -16,8 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import store
-from . import crossings
+from . import crossings, store
 from .grid import MIXED, RegionGrid
 from .names import LocalNames, normalize_lang
 from .nearest import NearestPlaces

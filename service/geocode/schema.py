@@ -72,7 +72,9 @@ CREATE VIRTUAL TABLE places_fts USING fts5 (
 """
 
 # Optional (written by PlacesWriter.finish(), read at start-up when present): the columns the
-# geocoder loads, packed, so start-up reads a few blobs instead of every place row.
+# geocoder loads, packed, so start-up reads a few blobs instead of every place row. A file whose
+# places are edited by other means needs store.pack_places() again: start-up notices added or
+# removed places, not changed values.
 PLACE_COLUMNS = "place_columns"
 PLACE_COLUMNS_DDL = f"""
 CREATE TABLE {PLACE_COLUMNS} (

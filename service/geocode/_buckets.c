@@ -5,7 +5,7 @@
  * boxed floats). Here it is one call. nearest.py keeps the plain loop as the reference (and the
  * fallback where no C compiler built this); tests/geocode/test_nearest.py checks both agree to the
  * bit: the same chord test and the same distance formula, in the same order of operations, with
- * floating-point contraction off (pyproject.toml), and libm's asin, which math.asin calls too.
+ * floating-point contraction off (setup.py), and libm's asin, which math.asin calls too.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

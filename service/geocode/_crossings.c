@@ -4,7 +4,7 @@
  * is the largest part of the slowest lookups. crossings.py keeps the loop as the reference (and
  * the fallback where no C compiler built this); tests/geocode/test_subgrid.py checks both give the
  * same answers. Same formulas in the same order, with floating-point contraction off
- * (pyproject.toml), so every comparison sees the very same doubles.
+ * (setup.py), so every comparison sees the very same doubles.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

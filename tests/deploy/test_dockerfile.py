@@ -75,7 +75,7 @@ def test_only_the_build_stage_installs_packages():
 
 
 def test_the_build_stage_compiles_the_place_search_and_fails_without_it():
-    """pyproject.toml builds service/geocode/_buckets.c only where a C compiler is (optional, so a
+    """setup.py builds service/geocode/_buckets.c only where a C compiler is (optional, so a
     plain install never fails); the image must have it, so its build says so when it is missing."""
     build = values("RUN", stages()["build"])
     assert any("apt-get install" in v and " gcc " in f"{v} " and "libc6-dev" in v for v in build)

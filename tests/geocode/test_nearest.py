@@ -127,7 +127,7 @@ def test_the_numpy_pass_and_the_compiled_loop_find_the_plain_loops_places_and_di
 
 
 def test_the_compiled_loop_is_built_and_refuses_tables_that_do_not_match():
-    """pip install builds it (pyproject.toml); it reads the index's arrays in place, so it checks
+    """pip install builds it (setup.py); it reads the index's arrays in place, so it checks
     them once: a bad length or index would read outside them. Points no lookup asks about go back
     to the plain loop (None)."""
     assert nearest.Buckets is not None, "service/geocode/_buckets.c was not built: pip install -e . with a C compiler"

@@ -33,6 +33,7 @@ typedef struct {
     Py_ssize_t capacity;
     Slice *slices;
     Py_ssize_t slice_capacity;
+    int busy;                         /* found and slices are in use by a call */
 } Buckets;
 
 static void
@@ -162,9 +163,12 @@ PyDoc_STRVAR(near_doc,
 "near(lng, lat, km, limit, most) -> list | None\n\n"
 "[(distance_km, row, position)] of the places whose squared chord to the point is at most `limit`\n"
 "(chord(km) ** 2), nearest first, ties by row; None when the buckets of the window (nearest.window())\n"
-"hold more than `most` places, or the point is outside -90 <= lat <= 90, -540 <= lng <= 540.");
+"hold more than `most` places, the point is outside -90 <= lat <= 90, -540 <= lng <= 540, or another\n"
+"call is under way (another thread): nearest.py's loop answers those.");
 
 static const double deg_to_rad = M_PI / 180.0, rad_to_deg = 180.0 / M_PI;   /* math.radians(), math.degrees() */
+
+static PyObject *search(Buckets *self, double lng, double lat, double km, double limit, Py_ssize_t most);
 
 static PyObject *
 Buckets_near(Buckets *self, PyObject *const *args, Py_ssize_t nargs)
@@ -184,6 +188,19 @@ Buckets_near(Buckets *self, PyObject *const *args, Py_ssize_t nargs)
     }
     if (!(lat >= -90.0 && lat <= 90.0 && lng >= -540.0 && lng <= 540.0 && km >= 0 && km <= 1e9))
         Py_RETURN_NONE;                          /* not a lookup's point: nearest.py's loop takes it */
+    /* Building the answer allocates, which may run a finalizer, which may let another thread in:
+     * a call that finds the scratch arrays in use leaves this one to nearest.py's loop. */
+    if (self->busy)
+        Py_RETURN_NONE;
+    self->busy = 1;
+    PyObject *result = search(self, lng, lat, km, limit, most);
+    self->busy = 0;
+    return result;
+}
+
+static PyObject *
+search(Buckets *self, double lng, double lat, double km, double limit, Py_ssize_t most)
+{
     /* the point as a unit vector: nearest._unit() */
     double phi = lat * deg_to_rad, lam = lng * deg_to_rad, cos_phi = cos(phi);
     double qx = cos_phi * cos(lam), qy = cos_phi * sin(lam), qz = sin(phi);

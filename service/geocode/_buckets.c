@@ -9,6 +9,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -294,6 +295,12 @@ search(Buckets *self, double lng, double lat, double km, double limit, Py_ssize_
     return result;
 }
 
+static PyMemberDef Buckets_members[] = {
+    {"busy", T_INT, offsetof(Buckets, busy), 0,
+     "1 while a call uses the scratch arrays: another call then returns None (tests set it to see that)"},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyMethodDef Buckets_methods[] = {
     {"near", (PyCFunction)(void (*)(void))Buckets_near, METH_FASTCALL, near_doc},
     {NULL, NULL, 0, NULL},
@@ -318,6 +325,7 @@ static PyTypeObject BucketsType = {
     .tp_init = (initproc)Buckets_init,
     .tp_dealloc = (destructor)Buckets_dealloc,
     .tp_methods = Buckets_methods,
+    .tp_members = Buckets_members,
 };
 
 static struct PyModuleDef module = {

@@ -7,8 +7,8 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-# A C compiler for the geocoder's compiled place search (service/geocode/_buckets.c); the
-# runtime image gets only the built module.
+# A C compiler for the geocoder's two compiled loops (service/geocode/_buckets.c, _crossings.c);
+# the runtime image gets only the built modules.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -18,7 +18,7 @@ WORKDIR /src
 COPY pyproject.toml setup.py README.md ./
 COPY service ./service
 # Bytecode is compiled here, so a read-only container never tries to write __pycache__.
-RUN pip install . && (cd / && python -c "import service.geocode._buckets") && python -m compileall -q /opt/venv
+RUN pip install . && (cd / && python -c "import service.geocode._buckets, service.geocode._crossings") && python -m compileall -q /opt/venv
 
 FROM python:3.11-slim AS runtime
 RUN groupadd --system --gid 10001 tilegeo \
